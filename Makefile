@@ -1,0 +1,20 @@
+# One entry point. `make demo` and `make test` set the environment up first (idempotent).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WORK ?= work_dirs/demo
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test clean-env
+
+setup:
+	@bash tools/setup_env.sh
+
+# The main job: train a TNT on real handwritten digits, test it, classify a photograph.
+demo: setup
+	@bash tools/demo.sh $(WORK)
+
+test: setup
+	@$(PY) -m pytest tests $(PYTEST_ARGS)
+
+clean-env:
+	rm -rf $(VENV)

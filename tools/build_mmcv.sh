@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Build (once) and cache an mmcv 2.1.0 wheel with CPU ops for the torch in $PYTHON's environment.
+#
+# Why by hand: no prebuilt mmcv 2.1 wheel exists for torch 2.14, and the sdist has two build breakers:
+#   * its setup.py imports pkg_resources           -> build with setuptools<70, no build isolation;
+#   * it hard-codes -std=c++17, torch 2.14 needs C++20 -> patched before building.
+# The wheel lands in $MMTNT_CACHE/wheels (default ~/.cache/mmtnt), outside any checkout, so every
+# later set-up on this machine (and every CI clone) reuses it instead of compiling for ~11 minutes.
+#
+# Usage: PYTHON=.venv/bin/python tools/build_mmcv.sh      (prints the wheel's path on its last line)
+set -euo pipefail
+
+PYTHON=${PYTHON:-.venv/bin/python}
+# Absolute, because the compile runs from inside the unpacked sources.
+case "$PYTHON" in /*) ;; */*) PYTHON="$PWD/$PYTHON" ;; esac
+MMCV_VERSION=${MMCV_VERSION:-2.1.0}
+CACHE=${MMTNT_CACHE:-$HOME/.cache/mmtnt}
+TORCH_TAG=$("$PYTHON" -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null) || {
+  echo "build_mmcv: cannot import torch with $PYTHON. Install torch first (tools/setup_env.sh does)." >&2
+  exit 1
+}
+PY_TAG=$("$PYTHON" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+WHEEL_DIR="$CACHE/wheels/mmcv-$MMCV_VERSION-torch$TORCH_TAG-$PY_TAG"
+LOG="$CACHE/logs/mmcv-$MMCV_VERSION-torch$TORCH_TAG-$PY_TAG.log"
+
+existing=$(ls "$WHEEL_DIR"/mmcv-*.whl 2>/dev/null | head -n 1 || true)
+if [ -n "$existing" ]; then
+  echo "$existing"
+  exit 0
+fi
+
+mkdir -p "$WHEEL_DIR" "$(dirname "$LOG")"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "build_mmcv: compiling mmcv $MMCV_VERSION with CPU ops for torch $TORCH_TAG ($PY_TAG)." >&2
+echo "build_mmcv: this takes 10-30 minutes on 2 cores; full log: $LOG" >&2
+
+fail() {
+  echo "" >&2
+  echo "build_mmcv: FAILED while $1." >&2
+  if [ -s "$LOG" ]; then
+    echo "build_mmcv: first compiler errors from $LOG:" >&2
+    grep -m 15 -E "error:|Error:|fatal" "$LOG" >&2 || tail -n 15 "$LOG" >&2
+  fi
+  echo "build_mmcv: what to do: check that gcc/g++ (C++20) and the Python headers are installed" >&2
+  echo "  (Debian: apt-get install build-essential python3-dev), that the package registry is reachable," >&2
+  echo "  then run the set-up again. Nothing half-built was cached." >&2
+  exit 1
+}
+
+{
+  # pkg_resources is gone from setuptools>=70; ninja makes the compile parallel.
+  "$PYTHON" -m pip install "setuptools<70" wheel ninja
+  "$PYTHON" -m pip download --no-deps --no-binary :all: --no-build-isolation \
+    "mmcv==$MMCV_VERSION" -d "$work"
+} >>"$LOG" 2>&1 || fail "fetching the mmcv $MMCV_VERSION source distribution"
+
+tar -xzf "$work"/mmcv-"$MMCV_VERSION".tar.gz -C "$work" >>"$LOG" 2>&1 || fail "unpacking the source"
+src="$work/mmcv-$MMCV_VERSION"
+grep -q -- "-std=c++17" "$src/setup.py" || fail "patching setup.py (no -std=c++17 flag found to raise)"
+sed -i 's/-std=c++17/-std=c++20/g' "$src/setup.py"
+
+(
+  cd "$src"
+  export MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=${MAX_JOBS:-$(nproc)}
+  "$PYTHON" -m pip wheel --no-deps --no-build-isolation -w "$work/out" . -v
+) >>"$LOG" 2>&1 || fail "compiling mmcv"
+
+# Atomic hand-over: a killed build never leaves a wheel that looks finished.
+built=$(ls "$work"/out/mmcv-*.whl)
+cp "$built" "$WHEEL_DIR/.partial" && mv "$WHEEL_DIR/.partial" "$WHEEL_DIR/$(basename "$built")"
+echo "$WHEEL_DIR/$(basename "$built")"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options]   (one node; NNODES/NODE_RANK/MASTER_ADDR for more)
+# On a machine without GPUs, GPUS processes test on CPU with the gloo backend.
+set -e
+CONFIG=$1
+CHECKPOINT=$2
+GPUS=$3
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+DIR=$(dirname "$0")
+PYTHON=${PYTHON:-python}
+[ -x "$DIR/../.venv/bin/python" ] && [ -z "${VIRTUAL_ENV:-}" ] && PYTHON="$DIR/../.venv/bin/python"
+
+PYTHONPATH="$DIR/..":$PYTHONPATH \
+"$PYTHON" -m torch.distributed.run \
+    --nnodes=$NNODES --node_rank=$NODE_RANK --master_addr=$MASTER_ADDR \
+    --nproc_per_node=$GPUS --master_port=$PORT \
+    "$DIR/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Create or update the project environment in .venv/ (idempotent).
+#
+#   tools/setup_env.sh            # first run: ~15-20 min (mmcv compile); later runs: seconds
+#   VENV=/path/to/venv tools/setup_env.sh
+#
+# Steps, each skipped when already satisfied:
+#   1. check the Python version          4. install the mmcv wheel (compiled once, cached in ~/.cache/mmtnt)
+#   2. create the virtual environment    5. install the OpenMMLab stack, test deps and mmtnt (editable)
+#   3. install torch + torchvision       6. import check of the whole stack, mmcv.ops included
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+VENV=${VENV:-$ROOT/.venv}
+PY=${PYTHON_FOR_VENV:-python3}
+PIP="$VENV/bin/python -m pip --disable-pip-version-check"
+STAMP="$VENV/.mmtnt-setup-stamp"
+
+say() { echo "[setup] $*"; }
+die() { echo "[setup] ERROR: $1" >&2; echo "[setup] what to do: $2" >&2; exit 1; }
+
+# 1. Python: torch 2.14.1 wheels and the mm* stack are tested here on CPython 3.10-3.12.
+command -v "$PY" >/dev/null || die "'$PY' was not found." "install CPython 3.10-3.12 or set PYTHON_FOR_VENV=/path/to/python3.11."
+pyver=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+case "$pyver" in
+  3.10|3.11|3.12) ;;
+  *) die "Python $pyver ($PY) is not supported." "use CPython 3.10, 3.11 or 3.12 (3.11 is tested), e.g. PYTHON_FOR_VENV=python3.11 $0." ;;
+esac
+
+# A stamp of every input file: an unchanged environment is checked in seconds.
+want=$(cat requirements/*.txt setup.py tools/setup_env.sh tools/build_mmcv.sh | sha256sum | cut -c1-16)
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && \
+   "$VENV/bin/python" -c 'import mmtnt, mmcv.ops' >/dev/null 2>&1; then
+  say "environment $VENV is up to date."
+  exit 0
+fi
+
+# 2. venv
+if [ ! -x "$VENV/bin/python" ]; then
+  say "creating $VENV with Python $pyver"
+  "$PY" -m venv "$VENV" || die "could not create $VENV." "install the venv module (Debian: apt-get install python3-venv)."
+fi
+
+# 3. torch
+if ! "$VENV/bin/python" - <<'EOF' >/dev/null 2>&1
+import torch, torchvision
+assert torch.__version__.startswith("2.14.1") and torchvision.__version__.startswith("0.29.1")
+EOF
+then
+  say "installing torch and torchvision (large download the first time)"
+  $PIP install -q -r requirements/torch.txt || die "installing torch/torchvision failed (see pip's message above)." \
+    "check that the package registry is reachable and that there is disk space (about 8 GB), then run again."
+fi
+
+# 4. mmcv with ops, compiled once per machine
+if ! "$VENV/bin/python" -c 'import mmcv, mmcv.ops; assert mmcv.__version__ == "2.1.0"' >/dev/null 2>&1; then
+  wheel=$(PYTHON="$VENV/bin/python" bash tools/build_mmcv.sh | tail -n 1) || \
+    die "building mmcv failed (message above)." "fix what it names and run $0 again."
+  say "installing $wheel"
+  $PIP install -q --no-deps --force-reinstall "$wheel" || die "installing $wheel failed." "delete it and run again to rebuild."
+fi
+
+# 5. the rest; setuptools>=77 is what torch itself asks for (the mmcv build pinned it lower).
+say "installing the OpenMMLab stack, test dependencies and mmtnt"
+$PIP install -q "setuptools>=77" -r requirements/runtime.txt -r requirements/tests.txt -r requirements/optional.txt \
+  || die "installing the Python dependencies failed (see pip's message above)." "check the registry is reachable, then run again."
+$PIP install -q --no-deps --no-build-isolation -e . || die "installing mmtnt itself failed." "run '$PIP install -e .' to see why."
+
+# 6. import check
+"$VENV/bin/python" - <<'EOF' || die "the installed stack does not import (message above)." "delete $VENV and run $0 again."
+import mmcv, mmcv.ops, mmengine, mmpretrain, mmdet, mmseg, torch, torchvision, mmtnt
+print(f"[setup] torch {torch.__version__}, mmcv {mmcv.__version__} (ops), mmengine {mmengine.__version__}, "
+      f"mmpretrain {mmpretrain.__version__}, mmdet {mmdet.__version__}, mmseg {mmseg.__version__}, mmtnt {mmtnt.__version__}")
+EOF
+echo "$want" > "$STAMP"
+say "done: $VENV"

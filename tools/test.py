@@ -1,0 +1,82 @@
+"""Evaluate a checkpoint on a config's test set (classification, detection or segmentation).
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl] [--show-dir DIR]
+                                           [--cfg-options k=v ...] [--launcher ...]
+
+Checkpoints of any known TNT format (mmtnt, mmpretrain, timm, official) load directly;
+see docs/checkpoints.md.
+"""
+import argparse
+import os
+import os.path as osp
+
+from _cli import build_runner, load_config, setup_env
+from mmengine.config import DictAction
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test a TNT model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
+    parser.add_argument('--out', help='dump predictions to this pickle file for offline analysis')
+    parser.add_argument('--show-dir', help='write visualised predictions under work_dir/time/DIR')
+    parser.add_argument('--show', action='store_true', help='show predictions in a window')
+    parser.add_argument('--wait-time', type=float, default=2, help='seconds between shown images')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. test_dataloader.batch_size=8')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def enable_visualization(cfg, args):
+    """Each toolbox names its visualisation hook differently; switch on whichever is there."""
+    hooks = cfg.default_hooks
+    name = next((k for k in ('visualization',) if k in hooks), None)
+    if name is None:
+        raise SystemExit('error: --show/--show-dir need a visualization hook in default_hooks.')
+    hook = hooks[name]
+    hook['enable'] = True
+    if cfg.default_scope == 'mmpretrain':
+        if args.show_dir:
+            hook['out_dir'] = args.show_dir
+        hook['show'] = args.show
+    else:  # mmdet / mmseg
+        hook['draw'] = True
+        if args.show_dir:
+            hook['test_out_dir'] = args.show_dir
+        hook['show'] = args.show
+    hook['wait_time'] = args.wait_time
+
+
+def main():
+    args = parse_args()
+    if not osp.isfile(args.checkpoint):
+        raise SystemExit(f'error: checkpoint {args.checkpoint!r} does not exist.')
+    cfg = load_config(args.config, args.cfg_options)
+    setup_env(cfg, args.launcher)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.show or args.show_dir:
+        enable_visualization(cfg, args)
+
+    runner = build_runner(cfg)
+    if args.out:
+        from mmengine.evaluator import DumpResults
+        if not args.out.endswith(('.pkl', '.pickle')):
+            raise SystemExit(f'error: --out {args.out!r} must end with .pkl or .pickle.')
+        runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
+    metrics = runner.test()
+    return metrics
+
+
+if __name__ == '__main__':
+    main()

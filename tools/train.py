@@ -1,0 +1,89 @@
+"""Train a classifier, detector or segmentor from a config (the task follows default_scope).
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--auto-scale-lr]
+                                 [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+"""
+import argparse
+import os
+import os.path as osp
+
+from _cli import build_runner, load_config, setup_env
+from mmengine.config import DictAction
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a TNT model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from the given checkpoint, or from the latest one in the work dir if none')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision (GPU)')
+    parser.add_argument('--no-validate', action='store_true', help='skip validation in training')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr by (GPUs x batch) / auto_scale_lr.base_batch_size')
+    parser.add_argument('--no-pin-memory', action='store_true', help='no pin_memory in loaders')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. train_cfg.max_epochs=10')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg, args):
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+
+    if args.amp:
+        import torch
+        if not torch.cuda.is_available():
+            raise SystemExit('error: --amp needs a CUDA GPU (mmengine AmpOptimWrapper); none is '
+                             'visible. Train in float32 on CPU, i.e. without --amp.')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise SystemExit(f'error: --resume checkpoint {args.resume!r} does not exist.')
+        cfg.resume, cfg.load_from = True, args.resume
+
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+
+    if args.auto_scale_lr:
+        if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
+            raise SystemExit('error: --auto-scale-lr needs auto_scale_lr.base_batch_size in the '
+                             'config (e.g. auto_scale_lr = dict(base_batch_size=1024)).')
+        cfg.auto_scale_lr.enable = True
+
+    if args.no_pin_memory:
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            if cfg.get(loader) is not None:
+                cfg[loader]['pin_memory'] = False
+    return cfg
+
+
+def main():
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options)
+    setup_env(cfg, args.launcher)
+    cfg = merge_args(cfg, args)
+    runner = build_runner(cfg)
+    runner.train()
+    from mmengine.dist import get_dist_info
+    rank, world_size = get_dist_info()
+    # Every rank reports, so a multi-process launch shows that all of them took part.
+    print(f'[rank {rank}/{world_size}] training finished at epoch {runner.epoch}, '
+          f'iteration {runner.iter}; work dir: {runner.work_dir}', flush=True)
+
+
+if __name__ == '__main__':
+    main()
