@@ -1,0 +1,53 @@
+# scikit-learn's handwritten digits in ImageNet's folder layout (written by
+# tools/dataset_converters/digits_to_imagenet.py), read by mmpretrain's CustomDataset.
+dataset_type = 'CustomDataset'
+data_root = 'data/digits'
+classes = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
+data_preprocessor = dict(
+    num_classes=10,
+    mean=[127.5, 127.5, 127.5],
+    std=[127.5, 127.5, 127.5],
+    to_rgb=True,
+)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    # Digits are not mirror-symmetric: shifts and small rotations only.
+    dict(type='RandomCrop', crop_size=16, padding=2, pad_val=0),
+    dict(type='Rotate', angle=12., prob=0.5, random_negative_prob=0.5, pad_val=0),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    persistent_workers=True,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='meta/train.txt',
+        data_prefix='train',
+        metainfo=dict(classes=classes),
+        pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+)
+val_dataloader = dict(
+    batch_size=128,
+    num_workers=2,
+    persistent_workers=True,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='meta/val.txt',
+        data_prefix='val',
+        metainfo=dict(classes=classes),
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

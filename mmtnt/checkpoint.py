@@ -1,0 +1,219 @@
+"""The one place where TNT checkpoints of any origin become mmtnt state dicts.
+
+Formats (detected from key names; keys may carry a ``backbone.``/``module.`` prefix):
+
+========== ============================================= ========================
+format     how to recognise it                           layouts
+========== ============================================= ========================
+official   ``outer_pos``, ``blocks.i.inner_attn``         official
+           (huawei-noah tnt_s_81.5.pth.tar, tnt_b_82.9)
+timm       ``patch_pos``, ``blocks.i.attn_out``, ``head``   official, legacy
+mmtnt      as timm under ``backbone.``, ``head.fc``       official, legacy
+mmpretrain ``layers.i.inner_block.attn.attn.in_proj_*``   legacy
+========== ============================================= ========================
+
+Layout: ``official`` blocks fuse words with LN(m*c) -> Linear(no bias) -> LN(D) (so they have
+``norm2_proj``); ``legacy`` blocks use LN(c) -> Linear(bias) and have none. Weights of one layout
+cannot be turned into the other, so a mismatch is an error that names both.
+"""
+import re
+from collections import OrderedDict
+
+import torch
+
+CONVERTER = 'tools/model_converters/tnt_to_mmtnt.py'
+
+
+class CheckpointFormatError(ValueError):
+    """A checkpoint that is not TNT, or whose layout does not match the model."""
+
+
+# ---------------------------------------------------------------- detection
+def unwrap(checkpoint):
+    """The state dict inside a checkpoint file's object."""
+    if isinstance(checkpoint, dict):
+        for key in ('state_dict', 'model', 'state_dict_ema', 'module'):
+            if key in checkpoint and isinstance(checkpoint[key], dict):
+                return checkpoint[key]
+    return checkpoint
+
+
+def _strip(keys, prefix):
+    return [k[len(prefix):] for k in keys if k.startswith(prefix)]
+
+
+def detect_format(keys):
+    """Return the format name of backbone-level ``keys`` (no prefix), or None."""
+    keys = list(keys)
+    if any(k == 'outer_pos' or '.inner_attn.' in k or '.outer_attn.' in k for k in keys):
+        return 'official'
+    if any(re.match(r'layers\.\d+\.(inner|outer)_block\.', k) for k in keys):
+        return 'mmpretrain'
+    if any(re.match(r'blocks\.\d+\.attn_out\.', k) for k in keys):
+        return 'timm'
+    return None
+
+
+def detect_layout(state_dict):
+    """``'official'`` or ``'legacy'`` for a backbone-level state dict in timm/mmtnt names."""
+    inner_blocks = sorted({int(m.group(1)) for k in state_dict
+                           if (m := re.match(r'blocks\.(\d+)\.norm1_proj\.weight$', k))})
+    if not inner_blocks:
+        return None  # no block with an inner transformer: the layouts coincide
+    return 'official' if f'blocks.{inner_blocks[0]}.norm2_proj.weight' in state_dict else 'legacy'
+
+
+# ---------------------------------------------------------------- conversion to mmtnt names
+_OFFICIAL_RENAMES = [
+    ('outer_pos', 'patch_pos'), ('inner_pos', 'pixel_pos'), ('patch_embed.', 'pixel_embed.'),
+    ('proj_norm1', 'norm1_proj'), ('proj_norm2', 'norm2_proj'),
+    ('inner_norm1', 'norm_in'), ('inner_attn', 'attn_in'), ('inner_norm2', 'norm_mlp_in'),
+    ('inner_mlp', 'mlp_in'), ('outer_norm1', 'norm_out'), ('outer_attn', 'attn_out'),
+    ('outer_norm2', 'norm_mlp'), ('outer_mlp', 'mlp'),
+]
+
+
+def convert_official(sd):
+    """Official huawei-noah names -> mmtnt; ``inner_pos`` (1, m, c) becomes (1, c, s, s)."""
+    out = OrderedDict()
+    for k, v in sd.items():
+        if k == 'outer_tokens':  # an unused buffer-like parameter in the official model
+            continue
+        for old, new in _OFFICIAL_RENAMES:
+            k = k.replace(old, new)
+        if k == 'pixel_pos' and v.dim() == 3:
+            s = int(round(v.shape[1]**0.5))
+            v = v.permute(0, 2, 1).reshape(v.shape[0], v.shape[2], s, s)
+        out[k] = v
+    return out
+
+
+_MMPRETRAIN_BLOCK = {
+    'inner_block.norm_attn': 'norm_in', 'inner_block.norm_ffn': 'norm_mlp_in',
+    'inner_block.attn.attn.out_proj': 'attn_in.proj',
+    'inner_block.ffn.layers.0.0': 'mlp_in.fc1', 'inner_block.ffn.layers.1': 'mlp_in.fc2',
+    'outer_block.norm_attn': 'norm_out', 'outer_block.norm_ffn': 'norm_mlp',
+    'outer_block.attn.attn.out_proj': 'attn_out.proj',
+    'outer_block.ffn.layers.0.0': 'mlp.fc1', 'outer_block.ffn.layers.1': 'mlp.fc2',
+    'norm_proj': 'norm1_proj', 'projection': 'proj',
+}
+
+
+def convert_mmpretrain(sd):
+    """mmpretrain 1.x TNT names -> mmtnt; mmcv's fused ``in_proj`` is split into ``qk`` + ``v``."""
+    out = OrderedDict()
+    for k, v in sd.items():
+        m = re.match(r'layers\.(\d+)\.(.+)$', k)
+        if m is None:
+            out['proj.' + k[len('projection.'):] if k.startswith('projection.') else k] = v
+            continue
+        i, rest = m.groups()
+        attn = re.match(r'(inner|outer)_block\.attn\.attn\.in_proj_(weight|bias)$', rest)
+        if attn is not None:
+            base = f'blocks.{i}.attn_{"in" if attn.group(1) == "inner" else "out"}'
+            split = 2 * v.shape[0] // 3  # rows are [q; k; v]
+            out[f'{base}.qk.{attn.group(2)}'] = v[:split]
+            out[f'{base}.v.{attn.group(2)}'] = v[split:]
+            continue
+        name, kind = rest.rsplit('.', 1)
+        if name not in _MMPRETRAIN_BLOCK:
+            raise CheckpointFormatError(f'mmpretrain TNT key {k!r} is not known to mmtnt.')
+        out[f'blocks.{i}.{_MMPRETRAIN_BLOCK[name]}.{kind}'] = v
+    return out
+
+
+def to_mmtnt_backbone(sd):
+    """Any known backbone-level state dict -> (mmtnt names, source format)."""
+    fmt = detect_format(sd)
+    if fmt == 'official':
+        return convert_official(sd), fmt
+    if fmt == 'mmpretrain':
+        return convert_mmpretrain(sd), fmt
+    return OrderedDict(sd), fmt
+
+
+def convert_checkpoint(checkpoint):
+    """A whole checkpoint of any known format -> an mmtnt ImageClassifier state dict.
+
+    Returns (state_dict, source format, layout). Raises :class:`CheckpointFormatError` on
+    anything that is not a TNT checkpoint.
+    """
+    sd = unwrap(checkpoint)
+    if not isinstance(sd, dict) or not sd:
+        raise CheckpointFormatError('the file holds no state dict (expected a dict of tensors, '
+                                    "or one under 'state_dict', 'model' or 'state_dict_ema').")
+    sd = OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v)
+                     for k, v in sd.items())
+    if any(k.startswith('backbone.') for k in sd):  # mmpretrain / mmtnt classifier
+        backbone = OrderedDict((k[len('backbone.'):], v) for k, v in sd.items()
+                               if k.startswith('backbone.'))
+        head = OrderedDict((k, v) for k, v in sd.items() if k.startswith('head.'))
+    else:  # official / timm: backbone and 'head.weight' at top level
+        backbone = OrderedDict((k, v) for k, v in sd.items() if not k.startswith('head.'))
+        head = OrderedDict(('head.fc.' + k[len('head.'):], v) for k, v in sd.items()
+                           if k.startswith('head.'))
+    converted, fmt = to_mmtnt_backbone(backbone)
+    if fmt is None:
+        raise CheckpointFormatError(
+            'no TNT weights found: expected official (outer_pos, blocks.N.inner_attn), timm/mmtnt '
+            '(patch_pos, blocks.N.attn_out) or mmpretrain (layers.N.inner_block) keys; first keys '
+            f'are {list(sd)[:5]}.')
+    if fmt == 'timm' and any(k.startswith('backbone.') for k in sd):
+        fmt = 'mmtnt'
+    out = OrderedDict(('backbone.' + k, v) for k, v in converted.items())
+    out.update(head)
+    return out, fmt, detect_layout(converted)
+
+
+# ---------------------------------------------------------------- loading into a model
+def adapt_state_dict(model, state_dict, prefix):
+    """Make the ``prefix`` part of ``state_dict`` fit ``model`` (a TNT backbone), in place.
+
+    Converts official and mmpretrain names, refuses a layout the model was not built with and
+    any missing backbone weight (mmengine loads with ``strict=False``, which would otherwise
+    leave a wrong checkpoint half-loaded without a word), and resizes the sentence position
+    encoding to the model's grid.
+    """
+    own = [k for k in state_dict if k.startswith(prefix)]
+    if not own:
+        return
+    local = OrderedDict((k[len(prefix):], state_dict[k]) for k in own)
+    converted, fmt = to_mmtnt_backbone(local)
+    if fmt is None:
+        return  # e.g. a partial dict of our own names; torch reports what does not match
+    found = detect_layout(converted)
+    if found is not None and found != model.layout:
+        raise CheckpointFormatError(
+            f'the checkpoint has the {found!r} TNT layout ({fmt} format) but the model was built '
+            f"with layout={model.layout!r}. Build the backbone with layout='{found}' (e.g. "
+            f"configs/tnt/tnt-s-legacy_16xb64_in1k.py for mmpretrain's released TNT-S); weights "
+            f'of one layout cannot be converted to the other ({CONVERTER} converts formats, '
+            'not layouts).')
+    expected = set(model.state_dict())
+    missing = sorted(expected - set(converted))
+    if missing:
+        raise CheckpointFormatError(
+            f'the {fmt} checkpoint lacks {len(missing)} TNT weights the model needs, e.g. '
+            f'{missing[:4]}. Check arch/inner_block_indices/with_se/with_*_pos against the '
+            f'checkpoint, or convert it with {CONVERTER}.')
+    pos = converted.get('patch_pos')
+    if pos is not None and model.patch_pos is not None and pos.shape != model.patch_pos.shape:
+        from mmpretrain.models.utils import resize_pos_embed
+        n = pos.shape[1] - 1
+        side = int(round(n**0.5))
+        if side * side != n:
+            raise CheckpointFormatError(
+                f'patch_pos of shape {tuple(pos.shape)} is not a square grid; set img_size to '
+                'the size the checkpoint was trained at.')
+        converted['patch_pos'] = resize_pos_embed(pos, (side, side), model.grid_size,
+                                                  model.interpolate_mode, 1)
+    for k in own:
+        del state_dict[k]
+    for k, v in converted.items():
+        state_dict[prefix + k] = v
+
+
+def load_tnt_checkpoint(path, map_location='cpu'):
+    """Read ``path`` and return (mmtnt classifier state dict, source format, layout)."""
+    checkpoint = torch.load(path, map_location=map_location, weights_only=False)
+    return convert_checkpoint(checkpoint)

@@ -1,0 +1,3 @@
+from .tnt import TNT, TNTBlock, PixelEmbed
+
+__all__ = ['TNT', 'TNTBlock', 'PixelEmbed']

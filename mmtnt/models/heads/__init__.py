@@ -1,0 +1,3 @@
+from .tnt_cls_head import TNTClsHead
+
+__all__ = ['TNTClsHead']

@@ -1,0 +1,120 @@
+"""Released-format checkpoints give mmtnt the reference's logits (max |diff| < 1e-4)."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmengine.runner import load_checkpoint
+from reference_checkpoints import (mmpretrain_checkpoint, mmpretrain_classifier,
+                                   official_state_dict, timm_model)
+
+import mmtnt  # noqa: F401
+from mmtnt.checkpoint import CheckpointFormatError, convert_checkpoint
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def build(config, **backbone):
+    from mmpretrain.registry import MODELS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/tnt', config))
+    cfg.model.backbone.update(backbone)
+    cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build(cfg.model).eval()
+
+
+def logits(model, x):
+    with torch.no_grad():
+        return model(x, mode='tensor')
+
+
+@pytest.mark.parametrize('name,config,layout', [
+    ('tnt_s_patch16_224', 'tnt-s_16xb64_in1k.py', 'official'),
+    ('tnt_s_legacy_patch16_224', 'tnt-s-legacy_16xb64_in1k.py', 'legacy'),
+])
+def test_timm_checkpoint(images, name, config, layout):
+    ref = timm_model(name)
+    state, fmt, found = convert_checkpoint(ref.state_dict())
+    assert (fmt, found) == ('timm', layout)
+    model = build(config)
+    model.load_state_dict(state, strict=True)
+    with torch.no_grad():
+        expected = ref(images)
+    assert (logits(model, images) - expected).abs().max() < 1e-4
+
+
+@pytest.mark.parametrize('arch,config', [('s', 'tnt-s_16xb64_in1k.py'),
+                                         ('b', 'tnt-b_16xb64_in1k.py')])
+def test_official_checkpoint(images, arch, config):
+    ref = timm_model(f'tnt_{arch}_patch16_224', seed=1)
+    state, fmt, layout = convert_checkpoint(official_state_dict(ref))
+    assert (fmt, layout) == ('official', 'official')
+    model = build(config)
+    model.load_state_dict(state, strict=True)
+    with torch.no_grad():
+        expected = ref(images[:2])
+    assert (logits(model, images[:2]) - expected).abs().max() < 1e-4
+
+
+def test_mmpretrain_checkpoint_loads_as_is(images, tmp_path):
+    """Through mmengine's load_checkpoint (what tools/test.py uses), no conversion step."""
+    ref = mmpretrain_classifier()
+    path = str(tmp_path / 'tnt-small-p16_3rdparty_in1k.pth')
+    torch.save(mmpretrain_checkpoint(ref), path)
+    model = build('tnt-s-legacy_16xb64_in1k.py')
+    load_checkpoint(model, path, map_location='cpu')
+    x = images * 127.5 + 127.5  # both classifiers normalise with their preprocessors
+    data = dict(inputs=list(x.flip(1).to(torch.uint8)))  # BGR uint8, as loaded from disk
+    with torch.no_grad():
+        ours = model.test_step(data)
+        theirs = ref.test_step(data)
+    diff = max((a.pred_score - b.pred_score).abs().max().item() for a, b in zip(ours, theirs))
+    assert diff < 1e-4
+    raw_ours = logits(model, model.data_preprocessor(data)['inputs'])
+    raw_ref = logits(ref, ref.data_preprocessor(data)['inputs'])
+    assert (raw_ours - raw_ref).abs().max() < 1e-4
+
+
+def test_wrong_layout_is_refused_with_advice(tmp_path):
+    ref = mmpretrain_classifier()
+    path = str(tmp_path / 'legacy.pth')
+    torch.save(mmpretrain_checkpoint(ref), path)
+    model = build('tnt-s_16xb64_in1k.py')  # official layout
+    with pytest.raises(CheckpointFormatError) as err:
+        load_checkpoint(model, path, map_location='cpu')
+    msg = str(err.value)
+    assert "'legacy' TNT layout" in msg and 'mmpretrain' in msg
+    assert "layout='legacy'" in msg and 'tnt_to_mmtnt.py' in msg
+
+
+def test_incomplete_checkpoint_is_refused():
+    ref = timm_model('tnt_s_patch16_224')
+    state, _, _ = convert_checkpoint(ref.state_dict())
+    del state['backbone.blocks.3.attn_in.qk.weight']
+    model = build('tnt-s_16xb64_in1k.py')
+    with pytest.raises(CheckpointFormatError, match='blocks.3.attn_in.qk.weight'):
+        load_checkpoint(model, _save(state), map_location='cpu')
+
+
+def _save(state):
+    import tempfile
+    path = osp.join(tempfile.mkdtemp(), 'partial.pth')
+    torch.save({'state_dict': state}, path)
+    return path
+
+
+def test_sentence_pos_resized_at_load(images):
+    """A 224 checkpoint into a 384 model: patch_pos 14x14 -> 24x24 at load."""
+    ref = timm_model('tnt_s_patch16_224')
+    state, _, _ = convert_checkpoint(ref.state_dict())
+    model = build('tnt-s_16xb64_in1k.py', img_size=384)
+    load_checkpoint(model, _save(state), map_location='cpu')
+    assert model.backbone.patch_pos.shape == (1, 24 * 24 + 1, 384)
+    x = torch.nn.functional.interpolate(images[:1], size=(384, 384), mode='bilinear')
+    assert logits(model, x).shape == (1, 1000)
+
+
+def test_not_a_tnt_checkpoint():
+    with pytest.raises(CheckpointFormatError, match='no TNT weights found'):
+        convert_checkpoint({'conv1.weight': torch.zeros(1), 'fc.weight': torch.zeros(1)})

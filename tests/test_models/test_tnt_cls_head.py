@@ -1,0 +1,48 @@
+import pytest
+import torch
+from mmpretrain.structures import DataSample
+
+from mmtnt.models import TNTClsHead
+
+
+def samples(n, num_classes, soft=False):
+    out = []
+    for i in range(n):
+        s = DataSample().set_gt_label(i % num_classes)
+        if soft:  # what mmpretrain's Mixup/CutMix leave behind
+            s.set_gt_score(torch.softmax(torch.randn(num_classes), 0))
+        out.append(s)
+    return out
+
+
+def test_pooling_and_pre_logits():
+    head = TNTClsHead(num_classes=5, in_channels=8, pool='cls')
+    tokens = torch.randn(2, 1 + 9, 8)
+    torch.testing.assert_close(head.pre_logits((tokens, )), tokens[:, 0])
+    head.pool = 'avg'
+    torch.testing.assert_close(head.pre_logits((tokens, )), tokens[:, 1:].mean(1))
+    vectors = torch.randn(2, 8)
+    assert head((vectors, )).shape == (2, 5)
+
+
+@pytest.mark.parametrize('soft', [False, True])
+def test_loss_with_label_smoothing_and_soft_targets(soft):
+    head = TNTClsHead(num_classes=4, in_channels=8,
+                      loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'))
+    tokens = torch.randn(6, 5, 8, requires_grad=True)
+    losses = head.loss((tokens, ), samples(6, 4, soft))
+    assert losses['loss'].item() > 0
+    losses['loss'].backward()
+    assert head.fc.weight.grad is not None and tokens.grad is not None
+
+
+def test_predict_scores_sum_to_one():
+    head = TNTClsHead(num_classes=3, in_channels=8)
+    preds = head.predict((torch.randn(2, 4, 8), ))
+    assert len(preds) == 2
+    torch.testing.assert_close(preds[0].pred_score.sum(), torch.tensor(1.))
+
+
+def test_bad_pool():
+    with pytest.raises(ValueError, match="pool must be 'cls' or 'avg'"):
+        TNTClsHead(num_classes=3, in_channels=8, pool='max')

@@ -1,0 +1,98 @@
+"""tools/test.py on mmpretrain's released TNT-S format, and the converter CLI."""
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+
+import torch
+from conftest import ROOT, run_tool
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from reference_checkpoints import (mmpretrain_checkpoint, mmpretrain_classifier,
+                                   official_state_dict, timm_model)
+
+LEGACY = 'configs/tnt/tnt-s-legacy_16xb64_in1k.py'
+
+
+def make_imagenet_val(root, names=('astronaut', 'coffee', 'chelsea', 'rocket')):
+    """A tiny ImageNet val split (val/*.JPEG, meta/val.txt) of real photographs."""
+    import skimage.data
+    from PIL import Image
+    os.makedirs(osp.join(root, 'val'), exist_ok=True)
+    os.makedirs(osp.join(root, 'meta'), exist_ok=True)
+    paths = []
+    for name in names:
+        path = osp.join(root, 'val', f'ILSVRC2012_val_{name}.JPEG')
+        Image.fromarray(getattr(skimage.data, name)()).convert('RGB').save(path, quality=95)
+        paths.append(path)
+    return paths
+
+
+def reference_predictions(model, paths):
+    """Labels the mmpretrain reference predicts through the config's own test pipeline."""
+    from mmcv.transforms import Compose
+    from mmengine.dataset import pseudo_collate
+    from mmpretrain.registry import TRANSFORMS
+    cfg = Config.fromfile(osp.join(ROOT, LEGACY))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        pipeline = Compose([TRANSFORMS.build(t) for t in cfg.test_pipeline])
+        batch = pseudo_collate([pipeline(dict(img_path=p)) for p in paths])
+        with torch.no_grad():
+            return [int(s.pred_label) for s in model.test_step(batch)]
+
+
+def test_released_mmpretrain_checkpoint_evaluates_as_is(tmp_path):
+    ref = mmpretrain_classifier(seed=3)
+    ckpt = str(tmp_path / 'tnt-small-p16_3rdparty_in1k_20210903-c56ee7df.pth')
+    torch.save(mmpretrain_checkpoint(ref), ckpt)
+    root = str(tmp_path / 'imagenet')
+    paths = make_imagenet_val(root)
+    labels = reference_predictions(ref, paths)
+    with open(osp.join(root, 'meta', 'val.txt'), 'w') as f:
+        f.writelines(f'{osp.basename(p)} {l}\n' for p, l in zip(paths, labels))
+    proc = run_tool(['tools/test.py', LEGACY, ckpt, '--work-dir', str(tmp_path / 'work'),
+                     '--cfg-options', f'test_dataloader.dataset.data_root={root}',
+                     'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
+                     'test_dataloader.batch_size=2'])
+    out = proc.stdout + proc.stderr
+    top1 = float(re.search(r'accuracy/top1: ([\d.]+)', out).group(1))
+    assert top1 == 100.0  # mmtnt predicts exactly what the reference predicts
+
+
+def test_wrong_layout_through_test_tool(tmp_path):
+    ckpt = str(tmp_path / 'mmpretrain.pth')
+    torch.save(mmpretrain_checkpoint(mmpretrain_classifier()), ckpt)
+    proc = subprocess.run([sys.executable, 'tools/test.py', 'configs/tnt/tnt-s_16xb64_in1k.py',
+                           ckpt], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "'legacy' TNT layout" in proc.stderr and 'tnt_to_mmtnt.py' in proc.stderr
+
+
+def test_converter_official_timm_mmpretrain(tmp_path):
+    sources = {
+        'tnt_s_81.5.pth.tar': (official_state_dict(timm_model()), 'official', 'official'),
+        'timm_legacy.pth': (timm_model('tnt_s_legacy_patch16_224').state_dict(), 'timm', 'legacy'),
+        'mmpretrain.pth': (mmpretrain_checkpoint(mmpretrain_classifier()), 'mmpretrain', 'legacy'),
+    }
+    for name, (obj, fmt, layout) in sources.items():
+        src, dst = str(tmp_path / name), str(tmp_path / f'{name}.mmtnt.pth')
+        torch.save(obj, src)
+        proc = run_tool(['tools/model_converters/tnt_to_mmtnt.py', src, dst])
+        assert f'{fmt} format, {layout} layout' in proc.stdout
+        out = torch.load(dst, weights_only=False)
+        assert out['meta']['layout'] == layout
+        assert 'head.fc.weight' in out['state_dict']
+        assert 'backbone.blocks.0.attn_in.qk.weight' in out['state_dict']
+
+
+def test_converter_refuses_other_files(tmp_path):
+    not_tnt = str(tmp_path / 'resnet.pth')
+    torch.save({'state_dict': {'conv1.weight': torch.zeros(2)}}, not_tnt)
+    garbage = str(tmp_path / 'notes.txt')
+    open(garbage, 'w').write('hello')
+    for src, msg in ((not_tnt, 'no TNT weights found'), (garbage, 'could not be read')):
+        proc = subprocess.run([sys.executable, 'tools/model_converters/tnt_to_mmtnt.py', src,
+                               str(tmp_path / 'out.pth')], cwd=ROOT, capture_output=True, text=True)
+        assert proc.returncode != 0 and msg in proc.stderr
+        assert not osp.exists(tmp_path / 'out.pth')

@@ -1,0 +1,81 @@
+"""tools/train.py, tools/test.py, --resume and tools/dist_train.sh on the digits config."""
+import glob
+import os
+import os.path as osp
+import pickle
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, run_tool
+
+from .helpers import DIGITS_CONFIG, digits_options, scalars
+
+
+@pytest.fixture(scope='module')
+def trained(digits_root, tmp_path_factory):
+    work = str(tmp_path_factory.mktemp('train'))
+    proc = run_tool(['tools/train.py', DIGITS_CONFIG, '--work-dir', work] +
+                    digits_options(digits_root, max_epochs=2))
+    return work, proc
+
+
+def test_train_loss_falls_and_accuracy_reported(trained):
+    work, proc = trained
+    assert '[rank 0/1] training finished at epoch 2' in proc.stdout
+    records = scalars(work)
+    losses = [r['loss'] for r in records if 'loss' in r]
+    assert len(losses) >= 4 and all(l == l and l < 1e3 for l in losses)  # finite
+    assert sum(losses[-2:]) / 2 < sum(losses[:2]) / 2
+    accs = [r['accuracy/top1'] for r in records if 'accuracy/top1' in r]
+    assert len(accs) == 2 and accs[-1] > 10.0  # better than chance after 2 epochs
+    assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+    assert not glob.glob(osp.join(work, '.epoch_*'))  # no temporary files left
+
+
+def test_test_tool_reports_and_dumps(trained, digits_root, tmp_path):
+    work, _ = trained
+    out = str(tmp_path / 'preds.pkl')
+    proc = run_tool(['tools/test.py', DIGITS_CONFIG, osp.join(work, 'epoch_2.pth'),
+                     '--work-dir', str(tmp_path), '--out', out] + digits_options(digits_root))
+    assert 'accuracy/top1' in proc.stdout + proc.stderr
+    with open(out, 'rb') as f:
+        preds = pickle.load(f)
+    assert len(preds) == 359 and 'pred_score' in preds[0]
+
+
+def test_resume_continues_where_training_stopped(trained, digits_root, tmp_path):
+    work, _ = trained
+    resumed = str(tmp_path / 'resumed')
+    os.makedirs(resumed)
+    # Copy epoch 1 only: training must continue from epoch 1 to 3.
+    import shutil
+    shutil.copy(osp.join(work, 'epoch_1.pth'), resumed)
+    proc = run_tool(['tools/train.py', DIGITS_CONFIG, '--work-dir', resumed, '--resume',
+                     osp.join(resumed, 'epoch_1.pth')] + digits_options(digits_root, max_epochs=3))
+    log = proc.stdout + proc.stderr
+    assert 'resumed epoch: 1' in log.lower() or 'resumed' in log.lower()
+    assert 'training finished at epoch 3' in proc.stdout
+    train_epochs = {r['epoch'] for r in scalars(resumed) if 'loss' in r}
+    assert train_epochs == {2, 3}
+
+
+def test_bad_config_path_message(tmp_path):
+    proc = subprocess.run([sys.executable, 'tools/train.py', 'configs/tnt/nope.py'], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode != 0 and "config file 'configs/tnt/nope.py' does not exist" in proc.stderr
+
+
+def test_dist_train_two_processes_on_cpu(digits_root, tmp_path):
+    work = str(tmp_path / 'dist')
+    env = dict(os.environ, PYTHON=sys.executable, PORT='29513', OMP_NUM_THREADS='1')
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh', DIGITS_CONFIG, '2', '--work-dir', work] +
+        digits_options(digits_root, max_epochs=1, **{'train_cfg.val_interval': 2}),
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    for rank in (0, 1):
+        assert f'[rank {rank}/2] training finished at epoch 1' in proc.stdout
+    assert osp.isfile(osp.join(work, 'epoch_1.pth'))
+    log = open(glob.glob(osp.join(work, '*', '*.log'))[0]).read()
+    assert 'backend: gloo' in log.lower() or "'backend': 'gloo'" in log

@@ -1,0 +1,66 @@
+"""Parameters and FLOPs of a config's model, counting matmuls, attention and LayerNorm.
+
+    python tools/analysis_tools/get_flops.py CONFIG [--shape 224 224] [--cfg-options ...]
+
+Uses mmengine's FlopAnalyzer (fvcore's rules: one multiply-add = one FLOP, the convention of
+the TNT paper and timm's GMACs) plus a rule it lacks: fused scaled-dot-product attention,
+counted as its two matmuls (q @ k^T and attn @ v), which is how mmtnt runs attention. mmcv's
+counter (and mmpretrain's metafile: 3.36 G for TNT-S) skips those matmuls and LayerNorm.
+"""
+import argparse
+import os.path as osp
+import sys
+from math import prod
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from _cli import load_config, setup_env  # noqa: E402
+
+
+def sdpa_flop_jit(inputs, outputs):
+    """(B, H, N, d) q with (B, H, S, d) k and (B, H, S, e) v: N*S*d + N*S*e per (B, H)."""
+    from mmengine.analysis.jit_handles import get_shape
+    q, k, v = (get_shape(x) for x in inputs[:3])
+    batch = prod(q[:-2])
+    return batch * q[-2] * k[-2] * (q[-1] + v[-1])
+
+
+def count(model, shape):
+    """Return (flops, params) of ``model`` for one (3, H, W) image in tensor mode."""
+    import torch
+    from mmengine.analysis import FlopAnalyzer, parameter_count
+
+    class TensorMode(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, x):
+            return self.m(x, mode='tensor')
+
+    model.eval()
+    analyzer = FlopAnalyzer(TensorMode(model), torch.zeros(1, 3, *shape))
+    analyzer.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
+    analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+    return analyzer.total(), parameter_count(model)['']
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('--shape', type=int, nargs='+', default=[224, 224], help='H [W]')
+    parser.add_argument('--cfg-options', nargs='+', action=__import__('mmengine.config')
+                        .config.DictAction)
+    args = parser.parse_args()
+    shape = tuple(args.shape * 2 if len(args.shape) == 1 else args.shape)
+    cfg = load_config(args.config, args.cfg_options)
+    setup_env(cfg, 'none')
+    from mmengine.registry import MODELS, init_default_scope
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    model = MODELS.build(cfg.model)
+    flops, params = count(model, shape)
+    print(f'{"=" * 40}\nconfig: {args.config}\ninput shape: (3, {shape[0]}, {shape[1]})\n'
+          f'flops: {flops / 1e9:.2f} G\nparams: {params / 1e6:.2f} M\n{"=" * 40}')
+
+
+if __name__ == '__main__':
+    main()

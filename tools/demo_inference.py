@@ -1,0 +1,39 @@
+"""Classify a held-out digit and a real photograph with mmtnt's Python API (main job, last step).
+
+    python tools/demo_inference.py CONFIG CHECKPOINT
+"""
+import argparse
+import os.path as osp
+import sys
+import tempfile
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--image', help='an image file; default: a val digit and a photograph')
+    args = parser.parse_args()
+
+    from PIL import Image
+
+    from mmtnt.apis import get_model, inference_model
+    model = get_model(args.config, args.checkpoint)
+    images = [args.image] if args.image else []
+    if not images:
+        with open('data/digits/meta/val.txt') as f:
+            images.append(osp.join('data/digits/val', f.readline().split()[0]))
+        import skimage.data  # a real photograph shipped with scikit-image
+        photo = osp.join(tempfile.mkdtemp(), 'camera.png')
+        Image.fromarray(skimage.data.camera()).convert('RGB').resize((32, 32)).save(photo)
+        images.append(photo)
+    for image in images:
+        result = inference_model(model, image, topk=3)
+        top = ', '.join(f'{name} {score:.3f}' for name, score in result['topk'])
+        print(f'{image}: {top}')
+
+
+if __name__ == '__main__':
+    main()
