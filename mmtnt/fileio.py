@@ -1,4 +1,4 @@
-"""Atomic local writes for every mmengine file backend user (checkpoints, ``last_checkpoint``).
+"""Checkpoint file I/O: atomic local writes, and reads that work with torch >= 2.6.
 
 mmengine's ``LocalBackend.put`` opens the target with 'wb' and writes into it, so a run killed
 while saving leaves a truncated ``epoch_N.pth`` that ``--resume`` then fails on. This backend
@@ -41,3 +41,26 @@ class AtomicLocalBackend(LocalBackend):
 
 
 register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+
+
+def load_from_local(filename, map_location):
+    """mmengine's local checkpoint reader with ``weights_only=False`` made explicit.
+
+    torch >= 2.6 loads with ``weights_only=True`` by default, which refuses mmengine's own
+    checkpoints (their message hub pickles ``HistoryBuffer`` and numpy objects) and the official
+    TNT releases (``args`` is an argparse Namespace). Checkpoints are files the user names in a
+    config or on the command line, i.e. trusted input, as they were before torch 2.6.
+    """
+    import torch
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename} can not be found.')
+    return torch.load(filename, map_location=map_location, weights_only=False)
+
+
+def _register_checkpoint_loader():
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(prefixes='', loader=load_from_local, force=True)
+
+
+_register_checkpoint_loader()

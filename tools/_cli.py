@@ -38,10 +38,40 @@ def setup_env(cfg, launcher):
             # gives DDP device_ids=[LOCAL_RANK], which DDP refuses for CPU modules.
             torch.cuda.set_device = lambda *args, **kwargs: None
             cfg.setdefault('model_wrapper_cfg', dict(
-                type='MMDistributedDataParallel', broadcast_buffers=False,
+                type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
                 find_unused_parameters=cfg.get('find_unused_parameters', False)))
     if launcher != 'none' and 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = '0'
+
+
+def check_data(cfg, loaders):
+    """Stop early, naming the key, when a dataloader's data_root or ann_file is missing."""
+    for loader in loaders:
+        dataset = (cfg.get(loader) or {}).get('dataset')
+        while isinstance(dataset, dict) and 'dataset' in dataset:  # wrappers (RepeatDataset...)
+            dataset = dataset['dataset']
+        if not isinstance(dataset, dict):
+            continue
+        root = dataset.get('data_root') or ''
+        if root and not osp.isdir(root):
+            raise SystemExit(
+                f'error: {loader}.dataset.data_root={root!r} does not exist. Prepare the dataset '
+                f'(docs/dataset_prepare.md) or point to it with --cfg-options '
+                f'{loader}.dataset.data_root=/path/to/data')
+        ann = dataset.get('ann_file') or ''
+        path = osp.join(root, ann) if ann and not osp.isabs(ann) else ann
+        if ann and not osp.isfile(path):
+            raise SystemExit(f'error: {loader}.dataset.ann_file {path!r} does not exist '
+                             f'(data_root={root!r}, ann_file={ann!r}).')
+
+
+def run(runner_call, checkpoint_hint=''):
+    """Turn a checkpoint that does not fit the model into one clear line instead of a traceback."""
+    from mmtnt.checkpoint import CheckpointFormatError
+    try:
+        return runner_call()
+    except CheckpointFormatError as err:
+        raise SystemExit(f'error: {checkpoint_hint}{err}')
 
 
 def build_runner(cfg):

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-work_dirs/demo}
 PY=${PY:-.venv/bin/python}
-CONFIG=configs/tnt/tnt-mini-p8_1xb64-40e_digits.py
+CONFIG=configs/tnt/tnt-mini-p8_1xb64-100e_digits.py
 
 "$PY" tools/dataset_converters/digits_to_imagenet.py data/digits
 "$PY" tools/train.py "$CONFIG" --work-dir "$WORK"

@@ -1,4 +1,4 @@
-"""Classify a held-out digit and a real photograph with mmtnt's Python API (main job, last step).
+"""Classify held-out digits and a real photograph with mmtnt's Python API (main job, last step).
 
     python tools/demo_inference.py CONFIG CHECKPOINT
 """
@@ -23,11 +23,16 @@ def main():
     model = get_model(args.config, args.checkpoint)
     images = [args.image] if args.image else []
     if not images:
+        # The first held-out image of a few classes, then a real photograph.
         with open('data/digits/meta/val.txt') as f:
-            images.append(osp.join('data/digits/val', f.readline().split()[0]))
+            firsts = {}
+            for line in f:
+                rel = line.split()[0]
+                firsts.setdefault(rel.split('/')[0], rel)
+        images += [osp.join('data/digits/val', firsts[c]) for c in ('two', 'five', 'seven')]
         import skimage.data  # a real photograph shipped with scikit-image
         photo = osp.join(tempfile.mkdtemp(), 'camera.png')
-        Image.fromarray(skimage.data.camera()).convert('RGB').resize((32, 32)).save(photo)
+        Image.fromarray(skimage.data.camera()).convert('RGB').resize((16, 16)).save(photo)
         images.append(photo)
     for image in images:
         result = inference_model(model, image, topk=3)

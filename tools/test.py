@@ -10,7 +10,7 @@ import argparse
 import os
 import os.path as osp
 
-from _cli import build_runner, load_config, setup_env
+from _cli import build_runner, check_data, load_config, run, setup_env
 from mmengine.config import DictAction
 
 
@@ -68,14 +68,14 @@ def main():
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
 
+    check_data(cfg, ['test_dataloader'])
     runner = build_runner(cfg)
     if args.out:
         from mmengine.evaluator import DumpResults
         if not args.out.endswith(('.pkl', '.pickle')):
             raise SystemExit(f'error: --out {args.out!r} must end with .pkl or .pickle.')
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
-    metrics = runner.test()
-    return metrics
+    return run(runner.test, f'{args.checkpoint}: ')
 
 
 if __name__ == '__main__':

@@ -7,7 +7,7 @@ import argparse
 import os
 import os.path as osp
 
-from _cli import build_runner, load_config, setup_env
+from _cli import build_runner, check_data, load_config, run, setup_env
 from mmengine.config import DictAction
 
 
@@ -76,8 +76,9 @@ def main():
     cfg = load_config(args.config, args.cfg_options)
     setup_env(cfg, args.launcher)
     cfg = merge_args(cfg, args)
+    check_data(cfg, ['train_dataloader', 'val_dataloader'])
     runner = build_runner(cfg)
-    runner.train()
+    run(runner.train, f'{cfg.load_from}: ' if cfg.get('load_from') else '')
     from mmengine.dist import get_dist_info
     rank, world_size = get_dist_info()
     # Every rank reports, so a multi-process launch shows that all of them took part.

@@ -7,7 +7,7 @@ from mmengine.config import Config
 
 from mmtnt.apis import get_model, inference_model
 
-CONFIG = osp.join(ROOT, 'configs/tnt/tnt-mini-p8_1xb64-40e_digits.py')
+CONFIG = osp.join(ROOT, 'configs/tnt/tnt-mini-p8_1xb64-100e_digits.py')
 
 
 def test_get_model_and_inference_on_a_photograph(tmp_path):
@@ -21,7 +21,7 @@ def test_get_model_and_inference_on_a_photograph(tmp_path):
                 'meta': {'dataset_meta': {'classes': list(classes)}}}, ckpt)
     model = get_model(CONFIG, ckpt)
     photo = str(tmp_path / 'coffee.png')
-    Image.fromarray(skimage.data.coffee()).resize((32, 32)).save(photo)
+    Image.fromarray(skimage.data.coffee()).resize((16, 16)).save(photo)
     result = inference_model(model, photo, topk=3)
     assert result['pred_class'] in classes
     names = [name for name, _ in result['topk']]
@@ -29,7 +29,7 @@ def test_get_model_and_inference_on_a_photograph(tmp_path):
     assert len(names) == 3 and names[0] == result['pred_class']
     assert scores == sorted(scores, reverse=True) and 0 < sum(scores) <= 1 + 1e-6
     # Arrays and lists work too, and the answer depends on the image.
-    arrays = [np.asarray(Image.open(photo))[..., ::-1].copy(), np.zeros((32, 32, 3), np.uint8)]
+    arrays = [np.asarray(Image.open(photo))[..., ::-1].copy(), np.zeros((16, 16, 3), np.uint8)]
     results = inference_model(model, arrays)
     assert len(results) == 2
     assert not np.allclose(results[0]['pred_scores'], results[1]['pred_scores'])

@@ -2,7 +2,7 @@ import glob
 import json
 import os.path as osp
 
-DIGITS_CONFIG = 'configs/tnt/tnt-mini-p8_1xb64-40e_digits.py'
+DIGITS_CONFIG = 'configs/tnt/tnt-mini-p8_1xb64-100e_digits.py'
 
 
 def digits_options(root, max_epochs=2, **extra):
@@ -20,7 +20,9 @@ def digits_options(root, max_epochs=2, **extra):
         'train_cfg.max_epochs': max_epochs,
         'train_cfg.val_interval': 1,
         'default_hooks.checkpoint.interval': 1,
+        'default_hooks.checkpoint.max_keep_ckpts': 3,
         'default_hooks.logger.interval': 5,
+        'custom_hooks': '[]',  # no EMA: a 2-epoch average would still be mostly the init
     }
     opts.update(extra)
     return ['--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]

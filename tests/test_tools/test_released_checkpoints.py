@@ -63,10 +63,27 @@ def test_released_mmpretrain_checkpoint_evaluates_as_is(tmp_path):
 def test_wrong_layout_through_test_tool(tmp_path):
     ckpt = str(tmp_path / 'mmpretrain.pth')
     torch.save(mmpretrain_checkpoint(mmpretrain_classifier()), ckpt)
-    proc = subprocess.run([sys.executable, 'tools/test.py', 'configs/tnt/tnt-s_16xb64_in1k.py',
-                           ckpt], cwd=ROOT, capture_output=True, text=True)
+    root = str(tmp_path / 'imagenet')
+    paths = make_imagenet_val(root, names=('coffee', ))
+    with open(osp.join(root, 'meta', 'val.txt'), 'w') as f:
+        f.write(f'{osp.basename(paths[0])} 0\n')
+    cmd = [sys.executable, 'tools/test.py', 'configs/tnt/tnt-s_16xb64_in1k.py', ckpt,
+           '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+           f'test_dataloader.dataset.data_root={root}', 'test_dataloader.num_workers=0',
+           'test_dataloader.persistent_workers=False']
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode != 0
-    assert "'legacy' TNT layout" in proc.stderr and 'tnt_to_mmtnt.py' in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f'error: {ckpt}: the checkpoint has the \'legacy\' TNT layout')
+    assert 'tnt_to_mmtnt.py' in last
+
+
+def test_missing_dataset_is_named(tmp_path):
+    proc = subprocess.run([sys.executable, 'tools/test.py', LEGACY, __file__, '--cfg-options',
+                           f'test_dataloader.dataset.data_root={tmp_path}/nowhere'],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert f"test_dataloader.dataset.data_root='{tmp_path}/nowhere' does not exist" in proc.stderr
 
 
 def test_converter_official_timm_mmpretrain(tmp_path):

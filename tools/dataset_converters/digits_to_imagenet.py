@@ -1,7 +1,7 @@
 """Export scikit-learn's handwritten digits (1,797 real 8x8 scans, 10 classes) as an
 ImageNet-style folder, the embedded default dataset of the main job.
 
-    python tools/dataset_converters/digits_to_imagenet.py data/digits [--val-ratio 0.2] [--size 32]
+    python tools/dataset_converters/digits_to_imagenet.py data/digits [--val-ratio 0.2] [--size 16]
 
 Layout written (the one mmpretrain's ImageNet/CustomDataset read, see docs/dataset_prepare.md):
 
@@ -11,7 +11,7 @@ Layout written (the one mmpretrain's ImageNet/CustomDataset read, see docs/datas
       classes.txt
 
 The split is stratified and seeded, so every run writes the same files. Images are upscaled
-(bicubic) from 8x8 so that a patch-8 TNT sees a 4x4 grid of sentences of 4x4 words each.
+(bicubic) from 8x8 to 16x16: a patch-8 TNT sees 2x2 sentences of 4x4 words each.
 """
 import argparse
 import os
@@ -27,7 +27,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out_dir', help='dataset root to write, e.g. data/digits')
     parser.add_argument('--val-ratio', type=float, default=0.2, help='held-out fraction')
-    parser.add_argument('--size', type=int, default=32, help='side of the written images')
+    parser.add_argument('--size', type=int, default=16, help='side of the written images')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
 
@@ -43,7 +43,7 @@ def split_indices(labels, val_ratio, seed):
     return sorted(train), sorted(val)
 
 
-def export(out_dir, val_ratio=0.2, size=32, seed=0):
+def export(out_dir, val_ratio=0.2, size=16, seed=0):
     """Write the dataset; returns {'train': n, 'val': n}. Skips work if it is complete."""
     from sklearn.datasets import load_digits
     if not 0 < val_ratio < 1:
