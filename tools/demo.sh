@@ -13,3 +13,5 @@ CKPT=$(ls "$WORK"/best_accuracy_top1_epoch_*.pth | tail -n 1)
 "$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK/test" --out "$WORK/test/predictions.pkl" \
   | tee "$WORK/test.log"
 "$PY" tools/demo_inference.py "$CONFIG" "$CKPT"
+echo "held-out top-1 ($(wc -l < data/digits/meta/val.txt) images, $CKPT):" \
+  "$(grep -o 'accuracy/top1: [0-9.]*' "$WORK/test.log" | tail -n 1 | cut -d' ' -f2)%"

@@ -1,0 +1,54 @@
+"""The ImageNet configs (paper recipe, all augmentations on) train and evaluate end to end."""
+import os
+import os.path as osp
+
+import pytest
+from conftest import run_tool
+
+from .helpers import scalars
+
+PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'camera', 'cat')
+
+
+@pytest.fixture(scope='module')
+def tiny_imagenet(tmp_path_factory):
+    """Real photographs in ImageNet's layout: train/<wnid>/*.JPEG, val/*.JPEG, meta/*.txt."""
+    import skimage.data
+    from PIL import Image
+    root = str(tmp_path_factory.mktemp('imagenet'))
+    train, val = [], []
+    for i, name in enumerate(PHOTOS):
+        img = Image.fromarray(getattr(skimage.data, name)()).convert('RGB')
+        label = i % 2
+        rel = f'n0144076{label}/{name}.JPEG'
+        os.makedirs(osp.join(root, 'train', osp.dirname(rel)), exist_ok=True)
+        img.save(osp.join(root, 'train', rel), quality=90)
+        train.append(f'{rel} {label}')
+        os.makedirs(osp.join(root, 'val'), exist_ok=True)
+        img.save(osp.join(root, 'val', f'ILSVRC2012_val_{i:08d}.JPEG'), quality=90)
+        val.append(f'ILSVRC2012_val_{i:08d}.JPEG {label}')
+    os.makedirs(osp.join(root, 'meta'))
+    for split, lines in (('train', train), ('val', val)):
+        with open(osp.join(root, 'meta', f'{split}.txt'), 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+    return root
+
+
+@pytest.mark.parametrize('config', ['tnt-ti_16xb64_in1k.py', 'tnt-s_16xb64_in1k.py',
+                                    'tnt-s-legacy_16xb64_in1k.py', 'tnt-b_16xb64_in1k.py'])
+def test_imagenet_config_trains_and_evaluates(config, tiny_imagenet, tmp_path):
+    opts = [f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader',
+                                             'test_dataloader')
+            for key in (f'dataset.data_root={tiny_imagenet}', 'num_workers=0',
+                        'persistent_workers=False', 'batch_size=2')]
+    opts += ['train_cfg.max_epochs=1', 'default_hooks.logger.interval=1']
+    run_tool(['tools/train.py', f'configs/tnt/{config}', '--work-dir', str(tmp_path),
+              '--auto-scale-lr', '--cfg-options'] + opts)
+    records = scalars(str(tmp_path))
+    losses = [r['loss'] for r in records if 'loss' in r]
+    assert len(losses) == 3 and all(0 < l < 100 for l in losses)  # 6 images / batch 2
+    # --auto-scale-lr: 1 process x 2 images against the recipe's 1024.
+    assert records[0]['base_lr'] <= 1e-3 * 2 / 1024 * 1.0001
+    val = [r for r in records if 'accuracy/top1' in r]
+    assert len(val) == 1 and {'accuracy/top1', 'accuracy/top5'} <= set(val[0])
+    assert osp.isfile(osp.join(str(tmp_path), 'epoch_1.pth'))
