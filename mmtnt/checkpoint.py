@@ -170,7 +170,7 @@ def adapt_state_dict(model, state_dict, prefix):
     """Make the ``prefix`` part of ``state_dict`` fit ``model`` (a TNT backbone), in place.
 
     Converts official and mmpretrain names, refuses a layout the model was not built with and
-    any missing backbone weight (mmengine loads with ``strict=False``, which would otherwise
+    any missing backbone weight (mmengine loads non-strictly, which would otherwise
     leave a wrong checkpoint half-loaded without a word), and resizes the sentence position
     encoding to the model's grid.
     """

@@ -49,7 +49,7 @@ assert torch.__version__.startswith("2.14.1") and torchvision.__version__.starts
 EOF
 then
   say "installing torch and torchvision (large download the first time)"
-  $PIP install -q -r requirements/torch.txt || die "installing torch/torchvision failed (see pip's message above)." \
+  $PIP install -qq -r requirements/torch.txt || die "installing torch/torchvision failed (see pip's message above)." \
     "check that the package registry is reachable and that there is disk space (about 8 GB), then run again."
 fi
 
@@ -58,14 +58,14 @@ if ! "$VENV/bin/python" -c 'import mmcv, mmcv.ops; assert mmcv.__version__ == "2
   wheel=$(PYTHON="$VENV/bin/python" bash tools/build_mmcv.sh | tail -n 1) || \
     die "building mmcv failed (message above)." "fix what it names and run $0 again."
   say "installing $wheel"
-  $PIP install -q --no-deps --force-reinstall "$wheel" || die "installing $wheel failed." "delete it and run again to rebuild."
+  $PIP install -qq --no-deps --force-reinstall "$wheel" || die "installing $wheel failed." "delete it and run again to rebuild."
 fi
 
 # 5. the rest; setuptools>=77 is what torch itself asks for (the mmcv build pinned it lower).
 say "installing the OpenMMLab stack, test dependencies and mmtnt"
-$PIP install -q "setuptools>=77" -r requirements/runtime.txt -r requirements/tests.txt -r requirements/optional.txt \
+$PIP install -qq "setuptools>=77" -r requirements/runtime.txt -r requirements/tests.txt -r requirements/optional.txt \
   || die "installing the Python dependencies failed (see pip's message above)." "check the registry is reachable, then run again."
-$PIP install -q --no-deps --no-build-isolation -e . || die "installing mmtnt itself failed." "run '$PIP install -e .' to see why."
+$PIP install -qq --no-deps --no-build-isolation -e . || die "installing mmtnt itself failed." "run '$PIP install -e .' to see why."
 
 # 6. import check
 "$VENV/bin/python" - <<'EOF' || die "the installed stack does not import (message above)." "delete $VENV and run $0 again."

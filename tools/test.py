@@ -35,12 +35,11 @@ def parse_args():
 
 def enable_visualization(cfg, args):
     """Each toolbox names its visualisation hook differently; switch on whichever is there."""
-    hooks = cfg.default_hooks
-    name = next((k for k in ('visualization',) if k in hooks), None)
-    if name is None:
-        raise SystemExit('error: --show/--show-dir need a visualization hook in default_hooks.')
-    hook = hooks[name]
+    hook = cfg.default_hooks.get('visualization')
+    if hook is None:
+        raise SystemExit('error: --show/--show-dir need default_hooks.visualization in the config.')
     hook['enable'] = True
+    hook['interval'] = 1  # every test image, not every 50th/5000th as during training
     if cfg.default_scope == 'mmpretrain':
         if args.show_dir:
             hook['out_dir'] = args.show_dir

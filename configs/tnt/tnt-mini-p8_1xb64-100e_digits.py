@@ -43,5 +43,7 @@ custom_hooks = [dict(type='EMAHook', momentum=0.004, update_buffers=True)]
 
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=10, max_keep_ckpts=1, save_best='accuracy/top1', rule='greater'))
+    checkpoint=dict(interval=10, max_keep_ckpts=1, save_best='accuracy/top1', rule='greater'),
+    # tools/test.py --show-dir: draw the 16x16 digits 20x larger so the labels are readable.
+    visualization=dict(rescale_factor=20))
 randomness = dict(seed=0)

@@ -36,12 +36,18 @@ def test_train_loss_falls_and_accuracy_reported(trained):
 def test_test_tool_reports_and_dumps(trained, digits_root, tmp_path):
     work, _ = trained
     out = str(tmp_path / 'preds.pkl')
+    vis = str(tmp_path / 'vis')
     proc = run_tool(['tools/test.py', DIGITS_CONFIG, osp.join(work, 'epoch_2.pth'),
-                     '--work-dir', str(tmp_path), '--out', out] + digits_options(digits_root))
+                     '--work-dir', str(tmp_path), '--out', out, '--show-dir', vis] +
+                    digits_options(digits_root))
     assert 'accuracy/top1' in proc.stdout + proc.stderr
     with open(out, 'rb') as f:
         preds = pickle.load(f)
     assert len(preds) == 359 and 'pred_score' in preds[0]
+    from PIL import Image
+    pictures = glob.glob(osp.join(vis, '*.png'))
+    assert len(pictures) == 359  # one labelled picture per test image, drawn 20x larger
+    assert Image.open(pictures[0]).size == (320, 320)
 
 
 def test_resume_continues_where_training_stopped(trained, digits_root, tmp_path):
