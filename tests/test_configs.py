@@ -36,7 +36,7 @@ def test_imagenet_recipe(name):
     assert opt.optimizer.weight_decay == 0.05
     for key in ('.cls_token', '.patch_pos', '.pixel_pos'):
         assert opt.paramwise_cfg.custom_keys[key]['decay_mult'] == 0
-    assert cfg.auto_scale_lr.base_batch_size == 1024
+    assert cfg.auto_scale_lr.base_batch_size == 1024 and cfg.auto_scale_lr.enable
     assert cfg.train_dataloader.batch_size * 16 == 1024
     warmup, cosine = cfg.param_scheduler
     assert (warmup.type, warmup.end) == ('LinearLR', 5)

@@ -37,7 +37,7 @@ param_scheduler = [
          end=max_epochs, convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=10)
-auto_scale_lr = dict(base_batch_size=64)
+auto_scale_lr = dict(base_batch_size=64)  # lr 1e-3 is for 64 images; scaled with the total batch
 # Validation and checkpoints use the moving average of the weights.
 custom_hooks = [dict(type='EMAHook', momentum=0.004, update_buffers=True)]
 

@@ -1,4 +1,5 @@
-# Paper Table 3: AdamW, lr 1e-3 for a total batch of 1024 (scaled by --auto-scale-lr),
+# Paper Table 3: AdamW, lr 1e-3 for a total batch of 1024 (scaled linearly to the real total batch,
+# the DeiT rule the paper follows: 8 GPUs x 64 images -> 5e-4),
 # weight decay 0.05 except norms, biases, class token and position encodings; 5 linear warm-up
 # epochs, then cosine to 300 epochs; gradient clipping as in the official code is off.
 optim_wrapper = dict(
@@ -23,4 +24,4 @@ train_cfg = dict(by_epoch=True, max_epochs=300, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 
-auto_scale_lr = dict(base_batch_size=1024)
+auto_scale_lr = dict(base_batch_size=1024, enable=True)
