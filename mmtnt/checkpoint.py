@@ -38,10 +38,6 @@ def unwrap(checkpoint):
     return checkpoint
 
 
-def _strip(keys, prefix):
-    return [k[len(prefix):] for k in keys if k.startswith(prefix)]
-
-
 def detect_format(keys):
     """Return the format name of backbone-level ``keys`` (no prefix), or None."""
     keys = list(keys)
