@@ -213,3 +213,33 @@ def load_tnt_checkpoint(path, map_location='cpu'):
     """Read ``path`` and return (mmtnt classifier state dict, source format, layout)."""
     checkpoint = torch.load(path, map_location=map_location, weights_only=False)
     return convert_checkpoint(checkpoint)
+
+
+def load_pretrained(model, checkpoint, prefix=None, map_location='cpu'):
+    """Load a TNT checkpoint of any known format into the backbone ``model``.
+
+    What ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix=...)`` runs for mmtnt's TNT.
+    mmengine's own PretrainedInit keeps only keys that start with ``prefix``, so
+    ``prefix='backbone.'`` would refuse an official or timm file and ``prefix=None`` would load
+    a classifier file into nothing (non-strictly, without a word). Here both work for every
+    format: the file is converted to classifier keys first, then the ``backbone.`` part is
+    loaded, checked by :func:`adapt_state_dict` (layout, missing weights, position grid).
+    ``checkpoint`` may be a path or a URL (mmengine's CheckpointLoader reads it).
+    """
+    from mmengine.runner.checkpoint import _load_checkpoint
+    raw = unwrap(_load_checkpoint(checkpoint, map_location=map_location))
+    if prefix and prefix != 'backbone.' and isinstance(raw, dict):
+        raw = OrderedDict((k[len(prefix):], v) for k, v in raw.items() if k.startswith(prefix))
+        if not raw:
+            raise CheckpointFormatError(f'{checkpoint}: no key starts with prefix={prefix!r}.')
+    try:
+        state_dict, fmt, layout = convert_checkpoint(raw)
+    except CheckpointFormatError as err:
+        raise CheckpointFormatError(f'{checkpoint}: {err}') from None
+    backbone = OrderedDict((k[len('backbone.'):], v) for k, v in state_dict.items()
+                           if k.startswith('backbone.'))
+    try:
+        model.load_state_dict(backbone, strict=False)
+    except CheckpointFormatError as err:
+        raise CheckpointFormatError(f'{checkpoint}: {err}') from None
+    return fmt, layout

@@ -265,9 +265,22 @@ class TNT(BaseBackbone):
         return dict(arch)
 
     def init_weights(self):
-        super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+        cfgs = self.init_cfg if isinstance(self.init_cfg, list) else [self.init_cfg]
+        pretrained = [c for c in cfgs if isinstance(c, dict) and c.get('type') == 'Pretrained']
+        if pretrained:
+            # Not mmengine's PretrainedInit: ours reads every TNT format with or without the
+            # 'backbone.' prefix and refuses a wrong layout instead of loading half of it.
+            from mmengine.logging import print_log
+
+            from mmtnt.checkpoint import load_pretrained
+            cfg = pretrained[-1]
+            fmt, layout = load_pretrained(self, cfg['checkpoint'], cfg.get('prefix'),
+                                          cfg.get('map_location', 'cpu'))
+            print_log(f'TNT: loaded {cfg["checkpoint"]} ({fmt} format, {layout} layout)',
+                      logger='current')
+            self._is_init = True
             return
+        super().init_weights()
         for p in (self.cls_token, self.patch_pos, self.pixel_pos):
             if p is not None:
                 trunc_normal_(p, std=.02)
