@@ -54,11 +54,21 @@ then
 fi
 
 # 4. mmcv with ops, compiled once per machine
-if ! "$VENV/bin/python" -c 'import mmcv, mmcv.ops; assert mmcv.__version__ == "2.1.0"' >/dev/null 2>&1; then
+# Importing is not enough: a wheel built against other torch headers imports, then every op fails.
+mmcv_ops_work() {
+  "$VENV/bin/python" - <<'EOF' >/dev/null 2>&1
+import mmcv, torch
+from mmcv.ops import nms
+assert mmcv.__version__ == "2.1.0"
+assert nms(torch.tensor([[0., 0., 9., 9.], [1., 1., 9., 9.]]), torch.tensor([.9, .8]), .5)[1].tolist() == [0]
+EOF
+}
+if ! mmcv_ops_work; then
   wheel=$(PYTHON="$VENV/bin/python" bash tools/build_mmcv.sh | tail -n 1) || \
     die "building mmcv failed (message above)." "fix what it names and run $0 again."
   say "installing $wheel"
   $PIP install -qq --no-deps --force-reinstall "$wheel" || die "installing $wheel failed." "delete it and run again to rebuild."
+  mmcv_ops_work || die "mmcv's ops do not run with this torch ($wheel)." "delete that wheel and run $0 again to rebuild it."
 fi
 
 # 5. the rest; setuptools>=77 is what torch itself asks for (the mmcv build pinned it lower).
