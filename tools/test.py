@@ -20,7 +20,8 @@ def parse_args():
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument('--out', help='dump predictions to this pickle file for offline analysis')
-    parser.add_argument('--show-dir', help='write visualised predictions under work_dir/time/DIR')
+    parser.add_argument('--show-dir', help='write visualised predictions under work_dir/time/DIR '
+                        '(segmentation: work_dir/DIR/vis_data/vis_image)')
     parser.add_argument('--show', action='store_true', help='show predictions in a window')
     parser.add_argument('--wait-time', type=float, default=2, help='seconds between shown images')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -38,16 +39,21 @@ def enable_visualization(cfg, args):
     hook = cfg.default_hooks.get('visualization')
     if hook is None:
         raise SystemExit('error: --show/--show-dir need default_hooks.visualization in the config.')
-    hook['enable'] = True
     hook['interval'] = 1  # every test image, not every 50th/5000th as during training
     if cfg.default_scope == 'mmpretrain':
+        hook['enable'] = True
         if args.show_dir:
             hook['out_dir'] = args.show_dir
         hook['show'] = args.show
-    else:  # mmdet / mmseg
+    elif cfg.default_scope == 'mmdet':
+        hook['draw'] = True
+        if args.show_dir:  # relative to the run's folder in the work dir
+            hook['test_out_dir'] = args.show_dir
+        hook['show'] = args.show
+    else:  # mmseg: its hook draws through the visualizer's backends, so move their folder
         hook['draw'] = True
         if args.show_dir:
-            hook['test_out_dir'] = args.show_dir
+            cfg.visualizer['save_dir'] = osp.join(cfg.work_dir, args.show_dir)
         hook['show'] = args.show
     hook['wait_time'] = args.wait_time
 

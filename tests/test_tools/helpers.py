@@ -37,3 +37,95 @@ def scalars(work_dir):
         with open(path) as f:
             records += [json.loads(line) for line in f if line.strip()]
     return records
+
+
+DETR_CONFIG = 'configs/detr/detr_tnt-s_8xb2-50e_coco.py'
+FASTER_RCNN_CONFIG = 'configs/faster_rcnn/faster-rcnn_tnt-s_fpn_1x_coco.py'
+
+
+def small_detection_config(tmp_path, base, data_root, max_epochs=3, scale=(448, 288), extra=''):
+    """A child of a real detection config, as a user would write one: this data root, smaller
+    images, a fixed pipeline (so that losses of the same images can be compared across epochs),
+    serial loading and no ImageNet download."""
+    from tools._cli import ROOT
+    data_root = data_root.rstrip('/') + '/'
+    text = f'''
+_base_ = [{osp.join(ROOT, base)!r}]
+data_root = {data_root!r}
+model = dict(backbone=dict(init_cfg=None))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale={scale!r}, keep_ratio=True),
+    dict(type='PackDetInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale={scale!r}, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+]
+train_dataloader = dict(num_workers=0, persistent_workers=False,
+                        sampler=dict(type='DefaultSampler', shuffle=False),
+                        dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root=data_root, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
+test_evaluator = val_evaluator
+train_cfg = dict(max_epochs={max_epochs}, val_interval={max_epochs})
+param_scheduler = []
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval={max_epochs}))
+randomness = dict(seed=0)
+''' + extra
+    path = tmp_path / f'small_{osp.basename(base)}'
+    path.write_text(text)
+    return str(path)
+
+
+TRANS2SEG_CONFIG = 'configs/trans2seg/trans2seg_tnt-s_8xb2-40k_ade20k-512x512.py'
+
+
+def small_segmentation_config(tmp_path, data_root, max_iters=6, crop=256):
+    """A child of the Trans2Seg config: this data root, 256x256 crops (slide test with the same
+    window), a fixed pipeline and order (so losses of the same images can be compared) and no
+    ImageNet download."""
+    from tools._cli import ROOT
+    text = f'''
+_base_ = [{osp.join(ROOT, TRANS2SEG_CONFIG)!r}]
+data_root = {data_root!r}
+crop_size = ({crop}, {crop})
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(init_cfg=None),
+    test_cfg=dict(mode='slide', crop_size=crop_size, stride=({crop * 2 // 3}, {crop * 2 // 3})))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='mmtnt.CheckSegLabel', num_classes=150),
+    dict(type='Resize', scale=crop_size, keep_ratio=False),
+    dict(type='PackSegInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(1024, {crop}), keep_ratio=True),
+    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='mmtnt.CheckSegLabel', num_classes=150),
+    dict(type='PackSegInputs'),
+]
+train_dataloader = dict(num_workers=0, persistent_workers=False,
+                        sampler=dict(type='InfiniteSampler', shuffle=False),
+                        dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root=data_root, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters={max_iters}, val_interval={max_iters})
+param_scheduler = []
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval={max_iters}))
+randomness = dict(seed=0)
+'''
+    path = tmp_path / 'small_trans2seg.py'
+    path.write_text(text)
+    return str(path)

@@ -24,21 +24,33 @@ def sdpa_flop_jit(inputs, outputs):
     return batch * q[-2] * k[-2] * (q[-1] + v[-1])
 
 
-def count(model, shape):
+def data_samples(scope, shape):
+    """Detectors need each image's meta (sizes, scale) even in tensor mode."""
+    if scope != 'mmdet':
+        return None
+    from mmdet.structures import DetDataSample
+    sample = DetDataSample(metainfo=dict(img_shape=shape, ori_shape=shape, pad_shape=shape,
+                                         batch_input_shape=shape, scale_factor=(1., 1.)))
+    return [sample]
+
+
+def count(model, shape, scope='mmpretrain'):
     """Return (flops, params) of ``model`` for one (3, H, W) image in tensor mode."""
     import torch
     from mmengine.analysis import FlopAnalyzer, parameter_count
 
     class TensorMode(torch.nn.Module):
-        def __init__(self, m):
+        def __init__(self, m, samples):
             super().__init__()
             self.m = m
+            self.samples = samples
 
         def forward(self, x):
-            return self.m(x, mode='tensor')
+            return self.m(x, self.samples, mode='tensor')
 
     model.eval()
-    analyzer = FlopAnalyzer(TensorMode(model), torch.zeros(1, 3, *shape))
+    analyzer = FlopAnalyzer(TensorMode(model, data_samples(scope, shape)),
+                            torch.zeros(1, 3, *shape))
     analyzer.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
     analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     return analyzer.total(), parameter_count(model)['']
@@ -55,9 +67,10 @@ def main():
     cfg = load_config(args.config, args.cfg_options)
     setup_env(cfg, 'none')
     from mmengine.registry import MODELS, init_default_scope
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    scope = cfg.get('default_scope', 'mmpretrain')
+    init_default_scope(scope)
     model = MODELS.build(cfg.model)
-    flops, params = count(model, shape)
+    flops, params = count(model, shape, scope)
     print(f'{"=" * 40}\nconfig: {args.config}\ninput shape: (3, {shape[0]}, {shape[1]})\n'
           f'flops: {flops / 1e9:.2f} G\nparams: {params / 1e6:.2f} M\n{"=" * 40}')
 
