@@ -1,0 +1,3 @@
+from .check_seg_label import CheckSegLabel
+
+__all__ = ['CheckSegLabel']
