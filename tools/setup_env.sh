@@ -68,7 +68,6 @@ if ! mmcv_ops_work; then
     die "building mmcv failed (message above)." "fix what it names and run $0 again."
   say "installing $wheel"
   $PIP install -qq --no-deps --force-reinstall "$wheel" || die "installing $wheel failed." "delete it and run again to rebuild."
-  mmcv_ops_work || die "mmcv's ops do not run with this torch ($wheel)." "delete that wheel and run $0 again to rebuild it."
 fi
 
 # 5. the rest; setuptools>=77 is what torch itself asks for (the mmcv build pinned it lower).
@@ -77,7 +76,9 @@ $PIP install -qq "setuptools>=77" -r requirements/runtime.txt -r requirements/te
   || die "installing the Python dependencies failed (see pip's message above)." "check the registry is reachable, then run again."
 $PIP install -qq --no-deps --no-build-isolation -e . || die "installing mmtnt itself failed." "run '$PIP install -e .' to see why."
 
-# 6. import check
+# 6. import check (mmcv's ops need mmengine, so they can only be run now)
+mmcv_ops_work || die "mmcv's ops do not run with this torch (the wheel in ~/.cache/mmtnt/wheels was built against other torch headers)." \
+  "delete ~/.cache/mmtnt/wheels/mmcv-* and run $0 again to rebuild it."
 "$VENV/bin/python" - <<'EOF' || die "the installed stack does not import (message above)." "delete $VENV and run $0 again."
 import mmcv, mmcv.ops, mmengine, mmpretrain, mmdet, mmseg, torch, torchvision, mmtnt
 print(f"[setup] torch {torch.__version__}, mmcv {mmcv.__version__} (ops), mmengine {mmengine.__version__}, "
