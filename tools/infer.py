@@ -11,6 +11,7 @@ ImageClassificationInferencer (label and score drawn on the image). The config's
 is used, so images of any size work.
 """
 import argparse
+import os
 import os.path as osp
 import sys
 
@@ -61,9 +62,11 @@ def main():
         from mmpretrain.apis import ImageClassificationInferencer
         inferencer = run(lambda: ImageClassificationInferencer(
             cfg, pretrained=args.checkpoint, device=args.device))
-        for image, pred in zip(args.images, inferencer(args.images, show_dir=osp.join(
-                args.out_dir, 'vis'))):
-            print(f'{image}: {pred["pred_class"]} {pred["pred_score"]:.3f}')
+        vis_dir = osp.join(args.out_dir, 'vis')
+        os.makedirs(vis_dir, exist_ok=True)  # mmpretrain creates only the last folder
+        for image, pred in zip(args.images, inferencer(args.images, show_dir=vis_dir)):
+            name = pred.get('pred_class', f'class {pred["pred_label"]}')  # no names in ckpt
+            print(f'{image}: {name} {pred["pred_score"]:.3f}')
     else:
         raise SystemExit(f'error: tools/infer.py has no inferencer for default_scope={scope!r} '
                          'yet; use tools/test.py --show-dir.')

@@ -33,3 +33,23 @@ def test_get_model_and_inference_on_a_photograph(tmp_path):
     results = inference_model(model, arrays)
     assert len(results) == 2
     assert not np.allclose(results[0]['pred_scores'], results[1]['pred_scores'])
+
+
+def test_infer_tool_writes_the_labelled_picture(tmp_path):
+    import skimage.data
+    from conftest import run_tool
+    from PIL import Image
+    torch.manual_seed(0)
+    classes = Config.fromfile(CONFIG).classes
+    ckpt = str(tmp_path / 'digits.pth')
+    torch.save({'state_dict': get_model(CONFIG).state_dict(),
+                'meta': {'dataset_meta': {'classes': list(classes)}}}, ckpt)
+    photo = str(tmp_path / 'camera.png')
+    Image.fromarray(skimage.data.camera()).convert('RGB').resize((16, 16)).save(photo)
+    out_dir = str(tmp_path / 'out' / 'nested')  # parents are created
+    proc = run_tool(['tools/infer.py', CONFIG, ckpt, photo, '--out-dir', out_dir])
+    predicted = proc.stdout.split(photo + ': ')[1].split()[0]  # after mmengine's progress bar
+    assert predicted in classes
+    drawn = Image.open(osp.join(out_dir, 'vis', 'camera.png'))
+    original = np.asarray(Image.open(photo).convert('RGB'))
+    assert not np.array_equal(np.asarray(drawn.convert('RGB').resize((16, 16))), original)
