@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 WORK ?= work_dirs/demo
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test clean-env
+.PHONY: setup demo test bench clean-env
 
 setup:
 	@bash tools/setup_env.sh
@@ -15,6 +15,11 @@ demo: setup
 
 test: setup
 	@$(PY) -m pytest tests $(PYTEST_ARGS)
+
+# Speed benchmarks (pytest-benchmark; skipped by `make test`). The side-by-side ratios come from
+# tools/analysis_tools/benchmark.py (docs/benchmark.md).
+bench: setup
+	@$(PY) -m pytest tests/benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds $(PYTEST_ARGS)
 
 clean-env:
 	rm -rf $(VENV)

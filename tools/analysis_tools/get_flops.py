@@ -49,11 +49,20 @@ def count(model, shape, scope='mmpretrain'):
             return self.m(x, self.samples, mode='tensor')
 
     model.eval()
-    analyzer = FlopAnalyzer(TensorMode(model, data_samples(scope, shape)),
-                            torch.zeros(1, 3, *shape))
-    analyzer.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
-    analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-    return analyzer.total(), parameter_count(model)['']
+    # Count the function, not the implementation: folded inner attention (mmtnt's faster way
+    # to compute the same attention) would add its weight products and wider GEMMs.
+    folded = [m for m in model.modules() if getattr(m, 'fold_heads', False)]
+    for m in folded:
+        m.fold_heads = False
+    try:
+        analyzer = FlopAnalyzer(TensorMode(model, data_samples(scope, shape)),
+                                torch.zeros(1, 3, *shape))
+        analyzer.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
+        analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        return analyzer.total(), parameter_count(model)['']
+    finally:
+        for m in folded:
+            m.fold_heads = True
 
 
 def main():

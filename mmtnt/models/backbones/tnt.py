@@ -95,7 +95,8 @@ class TNTBlock(nn.Module):
         self.layout = layout
         if self.has_inner:
             self.norm_in = nn.LayerNorm(inner_dims)
-            self.attn_in = Attention(inner_dims, inner_heads, qkv_bias, attn_drop_rate, drop_rate)
+            self.attn_in = Attention(inner_dims, inner_heads, qkv_bias, attn_drop_rate, drop_rate,
+                                     fold_heads=True)
             self.norm_mlp_in = nn.LayerNorm(inner_dims)
             self.mlp_in = Mlp(inner_dims, int(inner_dims * inner_mlp_ratio), drop_rate)
             words_dims = num_words * inner_dims
