@@ -47,3 +47,14 @@ def digits_root(tmp_path_factory):
     root = tmp_path_factory.mktemp('digits')
     export(str(root))
     return str(root)
+
+
+@pytest.fixture(scope='session')
+def digits_trained(digits_root, tmp_path_factory):
+    """The main job (configs/tnt/tnt-mini-p8_1xb64-100e_digits.py) trained for 2 epochs:
+    (work dir, completed tools/train.py process), shared by the tests that need a trained model."""
+    from test_tools.helpers import DIGITS_CONFIG, digits_options
+    work = str(tmp_path_factory.mktemp('train'))
+    proc = run_tool(['tools/train.py', DIGITS_CONFIG, '--work-dir', work] +
+                    digits_options(digits_root, max_epochs=2))
+    return work, proc
