@@ -8,6 +8,7 @@ on first use of the prefix and then the ``locations``. Modules built this way st
 caller's scope, so an mmtnt head's loss is still found in mmpretrain's registry and an mmtnt
 neck's layers in mmdet's.
 """
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
@@ -15,5 +16,7 @@ from mmengine.registry import Registry
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope='mmtnt', locations=['mmtnt.models'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope='mmtnt',
                       locations=['mmtnt.datasets'])
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='mmtnt',
+                    locations=['mmtnt.datasets'])
 
-__all__ = ['MODELS', 'TRANSFORMS']
+__all__ = ['DATASETS', 'MODELS', 'TRANSFORMS']

@@ -1,0 +1,58 @@
+# Paper Table 9 fine-tuning data: the pre-training augmentations kept ("we adopt the same training
+# settings as those at the pre-training stage by preserving all data augmentation strategies"),
+# at 384x384. Dataset-specific files (transfer_<dataset>_384.py) set the dataset and classes.
+data_preprocessor = dict(
+    mean=[127.5, 127.5, 127.5],
+    std=[127.5, 127.5, 127.5],
+    to_rgb=True,
+)
+pad_val = [128, 128, 128]
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResizedCrop', scale=384, backend='pillow', interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(
+        type='RandAugment',
+        policies='timm_increasing',
+        num_policies=2,
+        total_level=10,
+        magnitude_level=9,
+        magnitude_std=0.5,
+        hparams=dict(pad_val=pad_val, interpolation='bicubic')),
+    dict(
+        type='RandomErasing',
+        erase_prob=0.25,
+        mode='rand',
+        min_area_ratio=0.02,
+        max_area_ratio=1 / 3,
+        fill_color=pad_val,
+        fill_std=[127.5, 127.5, 127.5]),
+    dict(type='PackInputs'),
+]
+
+# ImageNet's 0.875 crop ratio at 384: short edge 438, centre crop 384.
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeEdge', scale=438, edge='short', backend='pillow', interpolation='bicubic'),
+    dict(type='CenterCrop', crop_size=384),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=8,
+    dataset=dict(pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    persistent_workers=True,
+)
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=8,
+    dataset=dict(pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    persistent_workers=True,
+)
+val_evaluator = dict(type='Accuracy', topk=(1, 5))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator
