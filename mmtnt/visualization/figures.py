@@ -24,6 +24,8 @@ def new_figure(rows, cols, title=None):
         ax.axis('off')
     if title:
         fig.suptitle(title, fontsize=9)
+        # Half an inch for the title, whatever the number of rows.
+        fig.subplots_adjust(top=1 - 0.5 / (rows * PANEL_INCHES))
     return fig, axes
 
 
