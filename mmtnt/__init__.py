@@ -30,5 +30,8 @@ def _check_versions():
 _check_versions()
 
 from . import fileio  # noqa: E402,F401  (atomic checkpoint writes)
+from .utils.config import register_config_scope  # noqa: E402
+
+register_config_scope()  # configs may inherit `mmtnt::tnt/tnt-s_16xb64_in1k.py`
 
 __all__ = ['__version__']

@@ -16,16 +16,92 @@ Layout: ``official`` blocks fuse words with LN(m*c) -> Linear(no bias) -> LN(D) 
 ``norm2_proj``); ``legacy`` blocks use LN(c) -> Linear(bias) and have none. Weights of one layout
 cannot be turned into the other, so a mismatch is an error that names both.
 """
+import argparse
+import os
+import os.path as osp
+import pickle
 import re
+import urllib.error
 from collections import OrderedDict
 
+import numpy as np
 import torch
+from mmengine.logging import HistoryBuffer
 
 CONVERTER = 'tools/model_converters/tnt_to_mmtnt.py'
+TRUST_VARIABLE = 'MMTNT_TRUST_CHECKPOINTS'
 
 
 class CheckpointFormatError(ValueError):
     """A checkpoint that is not TNT, or whose layout does not match the model."""
+
+
+class CheckpointDownloadError(RuntimeError):
+    """A checkpoint URL that could not be fetched."""
+
+
+# ---------------------------------------------------------------- reading files safely
+def _safe_globals():
+    """What real checkpoints pickle besides tensors: the official releases' ``args``,
+    mmengine's message hub (history buffers of numpy values) and numpy scalars and arrays."""
+    numpy_core = getattr(np, '_core', None) or np.core
+    types = [argparse.Namespace, HistoryBuffer, np.ndarray, np.dtype,
+             numpy_core.multiarray.scalar, numpy_core.multiarray._reconstruct]
+    types += [type(np.dtype(t)) for t in ('float16', 'float32', 'float64', 'int32', 'int64',
+                                          'uint8', 'bool')]
+    return types
+
+
+def read_checkpoint(filename, map_location='cpu'):
+    """Read a checkpoint file or URL without running code from it.
+
+    Args:
+        filename (str): A path, or an ``http(s)://`` URL (downloaded once into torch's hub
+            cache, with a progress bar).
+        map_location (str): Passed to :func:`torch.load`.
+
+    Returns:
+        The unpickled object. Only tensors and the types of real checkpoints are accepted;
+        set the environment variable ``MMTNT_TRUST_CHECKPOINTS=1`` to read any pickle.
+
+    Raises:
+        CheckpointFormatError: The file needs another type (named in the message).
+        CheckpointDownloadError: The URL could not be fetched.
+    """
+    if filename.startswith(('http://', 'https://')):
+        filename = _download(filename)
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename} does not exist.')
+    if os.environ.get(TRUST_VARIABLE) == '1':
+        return torch.load(filename, map_location=map_location, weights_only=False)
+    try:
+        with torch.serialization.safe_globals(_safe_globals()):
+            return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        found = re.search(r'GLOBAL (\S+)', str(err))
+        what = found.group(1) if found else str(err).splitlines()[0]
+        raise CheckpointFormatError(
+            f'{filename}: refused to load: it needs {what}, which no real checkpoint holds '
+            f'(unpickling it could run code). If you trust this file, set {TRUST_VARIABLE}=1.'
+        ) from None
+
+
+def _download(url):
+    """Fetch ``url`` into torch's hub cache (once) and return the local path."""
+    folder = osp.join(torch.hub.get_dir(), 'checkpoints')
+    path = osp.join(folder, osp.basename(url.split('?')[0]))
+    if osp.isfile(path):
+        return path
+    os.makedirs(folder, exist_ok=True)
+    try:
+        torch.hub.download_url_to_file(url, path, progress=True)
+    except (urllib.error.URLError, OSError) as err:
+        reason = getattr(err, 'reason', err)
+        raise CheckpointDownloadError(
+            f'could not download {url} ({reason}). Download it where there is network access '
+            'and pass the local file instead (e.g. pretrained="/path/to/file.pth").') from None
+    return path
 
 
 # ---------------------------------------------------------------- detection
@@ -211,8 +287,49 @@ def adapt_state_dict(model, state_dict, prefix):
 
 def load_tnt_checkpoint(path, map_location='cpu'):
     """Read ``path`` and return (mmtnt classifier state dict, source format, layout)."""
-    checkpoint = torch.load(path, map_location=map_location, weights_only=False)
-    return convert_checkpoint(checkpoint)
+    return convert_checkpoint(read_checkpoint(path, map_location))
+
+
+def load_checkpoint(model, filename, map_location='cpu'):
+    """Load a whole-model checkpoint into ``model``; every weight must fit.
+
+    A TNT release in any format (official, timm, mmpretrain) is converted to classifier keys
+    first; other checkpoints (mmtnt's own, detectors, segmentors) load as they are.
+
+    Args:
+        model (nn.Module): The model, e.g. from :func:`mmtnt.apis.get_model`.
+        filename (str): Path or URL.
+        map_location (str): Passed to :func:`torch.load`.
+
+    Returns:
+        dict: The checkpoint as read (its ``meta`` holds e.g. ``dataset_meta``).
+
+    Raises:
+        CheckpointFormatError: Weights of the model are missing from the file, or the file
+            holds weights the model has no place for; the message names both.
+    """
+    checkpoint = read_checkpoint(filename, map_location)
+    state = unwrap(checkpoint)
+    if not isinstance(state, dict):
+        raise CheckpointFormatError(f'{filename}: the file holds no state dict.')
+    state = OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v)
+                        for k, v in state.items())
+    if not any(k.startswith('backbone.') for k in state) and detect_format(state):
+        state = convert_checkpoint(state)[0]  # a bare TNT release: backbone + head.*
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except CheckpointFormatError as err:
+        raise CheckpointFormatError(f'{filename}: {err}') from None
+    except RuntimeError as err:  # shapes that do not fit
+        lines = [line.strip() for line in str(err).splitlines() if 'size mismatch' in line]
+        raise CheckpointFormatError(f'{filename}: {len(lines)} weights have other shapes than '
+                                    f'the model\'s, e.g. {lines[:2]}.') from None
+    if missing or unexpected:
+        raise CheckpointFormatError(
+            f'{filename} does not fit the model: {len(missing)} of its weights are not in the '
+            f'file (e.g. {missing[:3]}) and {len(unexpected)} in the file fit nothing (e.g. '
+            f'{unexpected[:3]}). Check that the config matches the checkpoint.')
+    return checkpoint if isinstance(checkpoint, dict) else {}
 
 
 def load_pretrained(model, checkpoint, prefix=None, map_location='cpu'):
@@ -226,8 +343,7 @@ def load_pretrained(model, checkpoint, prefix=None, map_location='cpu'):
     loaded, checked by :func:`adapt_state_dict` (layout, missing weights, position grid).
     ``checkpoint`` may be a path or a URL (mmengine's CheckpointLoader reads it).
     """
-    from mmengine.runner.checkpoint import _load_checkpoint
-    raw = unwrap(_load_checkpoint(checkpoint, map_location=map_location))
+    raw = unwrap(read_checkpoint(checkpoint, map_location))
     if prefix and prefix != 'backbone.' and isinstance(raw, dict):
         raw = OrderedDict((k[len(prefix):], v) for k, v in raw.items() if k.startswith(prefix))
         if not raw:

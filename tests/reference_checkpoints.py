@@ -9,6 +9,8 @@ No weights can be downloaded here, so the formats are reproduced from the code t
 Weights are random but perturbed away from their init (LayerNorms included), so every tensor
 matters for the logits.
 """
+import argparse
+
 import torch
 
 _TO_OFFICIAL = {
@@ -42,7 +44,10 @@ def official_state_dict(timm_tnt):
         out[k] = v.clone()
     n = timm_tnt.pixel_embed.num_patches
     out['outer_tokens'] = torch.zeros(1, n, timm_tnt.embed_dim)
-    return {'epoch': 299, 'arch': 'tnt_s_patch16_224', 'state_dict': out, 'version': 2}
+    # What timm 0.3's CheckpointSaver (the official train.py) writes, args included.
+    args = argparse.Namespace(model='tnt_s_patch16_224', lr=1e-3, epochs=300)
+    return {'epoch': 299, 'arch': 'tnt_s_patch16_224', 'state_dict': out, 'version': 2,
+            'args': args}
 
 
 def mmpretrain_classifier(seed=0, arch='s', num_classes=1000):

@@ -32,10 +32,26 @@ def test_config_builds_and_runs(path):
 @pytest.mark.parametrize('name', ['tnt-ti_16xb64_in1k.py', 'tnt-s_16xb64_in1k.py',
                                   'tnt-b_16xb64_in1k.py'])
 def test_imagenet_recipe(name):
+    """Item by item, the official 8-GPU command (huawei-noah tnt_pytorch/readme.md): --opt adamw
+    --lr 1e-3 (-b 128 x 8 = 1024) --opt-eps 1e-8 --weight-decay .05 --sched cosine --epochs 300
+    --warmup-epochs 5 --warmup-lr 1e-6 --aa rand-m9-mstd0.5-inc1 --remode pixel --reprob 0.25
+    --repeated-aug --mixup .8 --cutmix 1.0 --drop-path .1 --model-ema --model-ema-decay 0.99996,
+    and timm's defaults --smoothing 0.1 --min-lr 1e-5."""
     cfg = Config.fromfile(osp.join(ROOT, 'configs/tnt', name))
     opt = cfg.optim_wrapper
     assert opt.optimizer.type == 'AdamW' and opt.optimizer.lr == 1e-3
-    assert opt.optimizer.weight_decay == 0.05
+    assert opt.optimizer.weight_decay == 0.05 and opt.optimizer.eps == 1e-8
+    ema = [h for h in cfg.custom_hooks if h.type == 'EMAHook']
+    assert len(ema) == 1 and 1 - ema[0].momentum == pytest.approx(0.99996, abs=1e-12)
+    assert cfg.param_scheduler[0].start_factor * opt.optimizer.lr == pytest.approx(1e-6)
+    assert cfg.param_scheduler[1].eta_min == 1e-5
+    assert cfg.train_dataloader.sampler.type == 'RepeatAugSampler'
+    steps = {t.type: t for t in cfg.train_dataloader.dataset.pipeline}
+    rand_aug = steps['RandAugment']  # rand-m9-mstd0.5-inc1
+    assert (rand_aug.policies, rand_aug.num_policies, rand_aug.magnitude_level,
+            rand_aug.magnitude_std) == ('timm_increasing', 2, 9, 0.5)
+    erasing = steps['RandomErasing']  # --remode pixel: per-pixel normal noise
+    assert (erasing.erase_prob, erasing.mode) == (0.25, 'rand') and erasing.fill_std
     for key in ('.cls_token', '.patch_pos', '.pixel_pos'):
         assert opt.paramwise_cfg.custom_keys[key]['decay_mult'] == 0
     assert cfg.auto_scale_lr.base_batch_size == 1024 and cfg.auto_scale_lr.enable

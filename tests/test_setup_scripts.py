@@ -24,8 +24,15 @@ def test_unsupported_python(tmp_path):
     assert not os.path.exists(tmp_path / 'venv')
 
 
+def freeze():
+    import sys
+    return subprocess.run([sys.executable, '-m', 'pip', 'freeze', '--all'], capture_output=True,
+                          text=True, check=True).stdout
+
+
 def test_failing_mmcv_build_is_summarised(tmp_path):
     import sys
+    before = freeze()
     env = dict(os.environ, PYTHON=sys.executable, MMTNT_CACHE=str(tmp_path / 'cache'),
                MMCV_VERSION='0.0.0.no-such-version')
     proc = subprocess.run(['bash', 'tools/build_mmcv.sh'], cwd=ROOT, env=env, capture_output=True,
@@ -36,3 +43,7 @@ def test_failing_mmcv_build_is_summarised(tmp_path):
     assert len(proc.stderr.splitlines()) < 40  # a summary, not the compiler's whole output
     wheels = tmp_path / 'cache' / 'wheels'
     assert not any(p.suffix == '.whl' for p in wheels.rglob('*'))
+    # The build's own tools (setuptools<70, wheel, ninja) went into an isolated build
+    # environment in the cache: the environment it builds for is untouched.
+    assert freeze() == before
+    assert list((tmp_path / 'cache').glob('build-env-*/bin/python'))

@@ -4,6 +4,8 @@
 # Why by hand: no prebuilt mmcv 2.1 wheel exists for torch 2.14, and the sdist has two build breakers:
 #   * its setup.py imports pkg_resources           -> build with setuptools<70, no build isolation;
 #   * it hard-codes -std=c++17, torch 2.14 needs C++20 -> patched before building.
+# The build's own tools (setuptools<70, wheel, ninja) go into a separate build environment in the
+# cache that sees $PYTHON's packages (torch) behind its own: $PYTHON's environment is never modified.
 # The wheel lands in $MMTNT_CACHE/wheels (default ~/.cache/mmtnt), outside any checkout, so every
 # later set-up on this machine (and every CI clone) reuses it instead of compiling again (25-30 minutes on 2 cores).
 #
@@ -52,9 +54,19 @@ fail() {
   exit 1
 }
 
+# The isolated build environment: its own site-packages first, then the target's (for torch).
+BUILD_ENV="$CACHE/build-env-$PY_TAG"
 {
+  [ -x "$BUILD_ENV/bin/python" ] || "$("$PYTHON" -c 'import sys; print(sys._base_executable)')" -m venv "$BUILD_ENV"
+  target_site=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  build_site=$("$BUILD_ENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  echo "$target_site" > "$build_site/zz-target-env.pth"
   # pkg_resources is gone from setuptools>=70; ninja makes the compile parallel.
-  "$PYTHON" -m pip install "setuptools<70" wheel ninja
+  "$BUILD_ENV/bin/python" -m pip install "setuptools<70" wheel ninja
+  "$BUILD_ENV/bin/python" -c 'import torch, pkg_resources'
+} >>"$LOG" 2>&1 || fail "creating the isolated build environment $BUILD_ENV"
+PYTHON="$BUILD_ENV/bin/python"
+{
   "$PYTHON" -m pip download --no-deps --no-binary :all: --no-build-isolation \
     "mmcv==$MMCV_VERSION" -d "$work"
 } >>"$LOG" 2>&1 || fail "fetching the mmcv $MMCV_VERSION source distribution"

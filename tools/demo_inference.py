@@ -4,10 +4,7 @@
 """
 import argparse
 import os.path as osp
-import sys
 import tempfile
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def main():

@@ -13,10 +13,8 @@ is used, so images of any size work.
 import argparse
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from _cli import load_config, run, setup_env  # noqa: E402
+from mmtnt.utils import load_config, run, setup_env
 
 
 def parse_args():

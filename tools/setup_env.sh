@@ -7,7 +7,9 @@
 # Steps, each skipped when already satisfied:
 #   1. check the Python version          4. install the mmcv wheel (compiled once, cached in ~/.cache/mmtnt)
 #   2. create the virtual environment    5. install the OpenMMLab stack, test deps and mmtnt (editable)
-#   3. install torch + torchvision       6. import check of the whole stack, mmcv.ops included
+#   3. install torch + torchvision       6. checks: the whole stack imports (mmcv.ops included),
+#                                           pkg_resources is there (mmengine's `pkg::` configs,
+#                                           mim), `pip check` is clean, mmtnt/.mim is in place
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +33,8 @@ esac
 # A stamp of every input file: an unchanged environment is checked in seconds.
 want=$(cat requirements/*.txt setup.py tools/setup_env.sh tools/build_mmcv.sh | sha256sum | cut -c1-16)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && \
-   "$VENV/bin/python" -c 'import mmtnt, mmcv.ops' >/dev/null 2>&1; then
+   "$VENV/bin/python" -c 'import mmtnt, mmcv.ops, pkg_resources' >/dev/null 2>&1 && \
+   [ -e mmtnt/.mim/model-index.yml ]; then
   say "environment $VENV is up to date."
   exit 0
 fi
@@ -70,11 +73,18 @@ if ! mmcv_ops_work; then
   $PIP install -qq --no-deps --force-reinstall "$wheel" || die "installing $wheel failed." "delete it and run again to rebuild."
 fi
 
-# 5. the rest; setuptools>=77 is what torch itself asks for (the mmcv build pinned it lower).
+# 5. the rest. setuptools: torch asks for >=77; mmengine's package lookups (`mmdet::` configs) and
+#    openmim import pkg_resources, which setuptools 82 removed.
 say "installing the OpenMMLab stack, test dependencies and mmtnt"
-$PIP install -qq "setuptools>=77" -r requirements/runtime.txt -r requirements/tests.txt -r requirements/optional.txt \
+$PIP install -qq "setuptools>=77.0.3,<82" -r requirements/runtime.txt -r requirements/tests.txt -r requirements/optional.txt \
+  -r requirements/mim.txt \
   || die "installing the Python dependencies failed (see pip's message above)." "check the registry is reachable, then run again."
+# Editable: setup.py links configs/, tools/ and model-index.yml into mmtnt/.mim for mmengine and mim.
 $PIP install -qq --no-deps --no-build-isolation -e . || die "installing mmtnt itself failed." "run '$PIP install -e .' to see why."
+# mmengine (`mmtnt::` configs) and mim look for an installed package, and its .mim, in
+# site-packages/mmtnt; an editable install keeps the package in the checkout, so link it there.
+site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+{ [ -L "$site/mmtnt" ] || [ ! -e "$site/mmtnt" ]; } && ln -sfn "$ROOT/mmtnt" "$site/mmtnt"
 
 # 6. import check (mmcv's ops need mmengine, so they can only be run now)
 mmcv_ops_work || die "mmcv's ops do not run with this torch (the wheel in ~/.cache/mmtnt/wheels was built against other torch headers)." \
@@ -84,5 +94,12 @@ import mmcv, mmcv.ops, mmengine, mmpretrain, mmdet, mmseg, torch, torchvision, m
 print(f"[setup] torch {torch.__version__}, mmcv {mmcv.__version__} (ops), mmengine {mmengine.__version__}, "
       f"mmpretrain {mmpretrain.__version__}, mmdet {mmdet.__version__}, mmseg {mmseg.__version__}, mmtnt {mmtnt.__version__}")
 EOF
+"$VENV/bin/python" -W ignore -c 'import pkg_resources' 2>/dev/null || die \
+  "pkg_resources cannot be imported: mmengine's package-scope configs (mmdet::, mmtnt::) and mim need it, and setuptools>=82 no longer ships it." \
+  "install setuptools>=77.0.3,<82 into $VENV ($PIP install 'setuptools>=77.0.3,<82')."
+$PIP check >/dev/null || { $PIP check >&2 || true; die "the environment's requirements are inconsistent (pip check, above)." \
+  "install what pip check names, or delete $VENV and run $0 again."; }
+[ -e mmtnt/.mim/model-index.yml ] || die "mmtnt/.mim/model-index.yml is missing after the editable install." \
+  "run '$PIP install --no-deps -e .' from $ROOT and check that setup.py ran."
 echo "$want" > "$STAMP"
 say "done: $VENV"

@@ -10,8 +10,10 @@ import argparse
 import os
 import os.path as osp
 
-from _cli import build_runner, check_data, load_config, run, setup_env
 from mmengine.config import DictAction
+from mmengine.evaluator import DumpResults
+
+from mmtnt.utils import build_runner, check_data, finish, load_config, run, setup_env
 
 
 def parse_args():
@@ -76,11 +78,12 @@ def main():
     check_data(cfg, ['test_dataloader'])
     runner = build_runner(cfg)
     if args.out:
-        from mmengine.evaluator import DumpResults
         if not args.out.endswith(('.pkl', '.pickle')):
             raise SystemExit(f'error: --out {args.out!r} must end with .pkl or .pickle.')
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
-    return run(runner.test, f'{args.checkpoint}: ')
+    metrics = run(runner.test, f'{args.checkpoint}: ')
+    finish()
+    return metrics
 
 
 if __name__ == '__main__':

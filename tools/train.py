@@ -7,8 +7,11 @@ import argparse
 import os
 import os.path as osp
 
-from _cli import build_runner, check_data, load_config, run, setup_env
+import torch
 from mmengine.config import DictAction
+from mmengine.dist import get_dist_info
+
+from mmtnt.utils import build_runner, check_data, finish, load_config, run, setup_env
 
 
 def parse_args():
@@ -41,7 +44,6 @@ def merge_args(cfg, args):
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
-        import torch
         if not torch.cuda.is_available():
             raise SystemExit('error: --amp needs a CUDA GPU (mmengine AmpOptimWrapper); none is '
                              'visible. Train in float32 on CPU, i.e. without --amp.')
@@ -79,11 +81,11 @@ def main():
     check_data(cfg, ['train_dataloader', 'val_dataloader'])
     runner = build_runner(cfg)
     run(runner.train, f'{cfg.load_from}: ' if cfg.get('load_from') else '')
-    from mmengine.dist import get_dist_info
     rank, world_size = get_dist_info()
     # Every rank reports, so a multi-process launch shows that all of them took part.
     print(f'[rank {rank}/{world_size}] training finished at epoch {runner.epoch}, '
           f'iteration {runner.iter}; work dir: {runner.work_dir}', flush=True)
+    finish()
 
 
 if __name__ == '__main__':

@@ -1,22 +1,116 @@
-"""``get_model`` / ``inference_model`` for mmtnt configs, on top of mmpretrain's APIs.
+"""Build a model from a name, config path or Config; classify, detect or segment images."""
+import re
 
-mmpretrain's versions take a config path or Config but only know mmpretrain's model zoo names;
-these make sure mmtnt's modules are registered and add the top-k classes to the result.
-"""
 import numpy as np
-from mmpretrain.apis import ImageClassificationInferencer
-from mmpretrain.apis import get_model as _mmpretrain_get_model
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
-import mmtnt.models  # noqa: F401  (registers mmtnt.TNT, mmtnt.TNTClsHead)
+from mmtnt.checkpoint import load_checkpoint
+from mmtnt.utils import load_config
+from .model_zoo import model_info
+
+TASK_INFERENCERS = {
+    'mmpretrain': 'mmpretrain.apis.ImageClassificationInferencer',
+    'mmdet': 'mmdet.apis.DetInferencer',
+    'mmseg': 'mmseg.apis.MMSegInferencer',
+}
 
 
-def get_model(config, checkpoint=None, device='cpu', **kwargs):
-    """Build the classifier of ``config`` (path or Config) and load ``checkpoint``.
+def resolve(model):
+    """(Config, released weights URL or None) of a model name, config path or Config."""
+    if isinstance(model, Config):
+        return model, None
+    if isinstance(model, str) and model.endswith('.py'):
+        return load_config(model), None
+    if isinstance(model, str):
+        info = model_info(model)
+        return load_config(info.config), info.weights
+    raise TypeError(f'model must be a name, a config path or a Config, got {type(model)}.')
 
-    Any TNT checkpoint format loads (see :mod:`mmtnt.checkpoint`); class names come from the
-    checkpoint's ``dataset_meta`` or the config's test dataset. ``kwargs`` override ``model``.
+
+def get_model(model, pretrained=False, device='cpu', url_mapping=None, **kwargs):
+    """Build a classifier, detector or segmentor and load its weights.
+
+    Args:
+        model (str | Config): A name from :func:`mmtnt.apis.list_models`, a config path (its
+            ``_base_`` may use ``mmtnt::``, ``mmdet::`` ...) or a Config.
+        pretrained (bool | str): ``True``: the released weights of a named model; a path or
+            URL: that checkpoint, in any TNT format (official, timm, mmpretrain, mmtnt).
+            ``False``: no weights (random initialisation is left to the caller).
+        device (str): Where the model goes.
+        url_mapping (tuple[str, str], optional): ``(pattern, replacement)`` applied to a URL
+            with ``re.sub``, e.g. to read released files from a local mirror.
+        **kwargs: Overrides of the config's ``model``.
+
+    Returns:
+        nn.Module: The model in eval mode, with ``dataset_meta`` (class names) and ``cfg``.
     """
-    return _mmpretrain_get_model(config, pretrained=checkpoint or False, device=device, **kwargs)
+    cfg, weights = resolve(model)
+    cfg = cfg.copy()
+    if pretrained is True:
+        if weights is None:
+            raise ValueError(f'{model!r} has no released weights; pass a checkpoint path as '
+                             'pretrained=, or train it with its config.')
+        pretrained = weights
+    if kwargs:
+        cfg.merge_from_dict({'model': kwargs})
+    scope = cfg.get('default_scope', 'mmpretrain')
+    cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    if cfg.model.get('data_preprocessor') is None:
+        cfg.model.pop('data_preprocessor')
+    from mmengine.registry import MODELS
+    with DefaultScope.overwrite_default_scope(scope):
+        net = MODELS.build(cfg.model)
+    meta = {}
+    if pretrained:
+        if url_mapping is not None:
+            pretrained = re.sub(url_mapping[0], url_mapping[1], pretrained)
+        meta = load_checkpoint(net, pretrained).get('meta', {}) or {}
+    # The names each toolbox's inferencer and visualiser read.
+    net.dataset_meta = net._dataset_meta = meta.get('dataset_meta') or _dataset_meta(cfg, scope)
+    net.cfg = net._config = cfg
+    return net.to(device).eval()
+
+
+def _dataset_meta(cfg, scope):
+    """Class names from the config's test dataset (its METAINFO or ``metainfo``)."""
+    loader = cfg.get('test_dataloader') or {}
+    dataset = loader.get('dataset') or {}
+    while 'dataset' in dataset:
+        dataset = dataset['dataset']
+    if dataset.get('metainfo'):
+        return dict(dataset['metainfo'])
+    if 'classes' in dataset:
+        return {'classes': list(dataset['classes'])}
+    name = dataset.get('type')
+    if not isinstance(name, str):
+        return {}
+    from mmengine.registry import DATASETS
+    dataset_cls = DATASETS.get(name if '.' in name else f'{scope}.{name}')
+    return dict(getattr(dataset_cls, 'METAINFO', {}))
+
+
+def get_inferencer(model, pretrained=False, device='cpu', **kwargs):
+    """The toolbox's own inferencer for the model's task, with mmtnt's model inside.
+
+    mmpretrain's ``ImageClassificationInferencer``, mmdet's ``DetInferencer`` or mmseg's
+    ``MMSegInferencer``, picked by the config's ``default_scope``. Call it on image paths or
+    arrays; it returns the toolbox's own result dict.
+
+    Args:
+        model, pretrained, device, **kwargs: As for :func:`get_model`.
+    """
+    net = get_model(model, pretrained, device, **kwargs)
+    scope = net.cfg.get('default_scope', 'mmpretrain')
+    module, name = TASK_INFERENCERS[scope].rsplit('.', 1)
+    inferencer_cls = getattr(__import__(module, fromlist=[name]), name)
+    if scope == 'mmpretrain':
+        return inferencer_cls(model=net, device=device)
+    inferencer = inferencer_cls(model=net.cfg, weights=None, device=device,
+                                **({'show_progress': False} if scope == 'mmdet' else {}))
+    inferencer.model = net
+    inferencer.visualizer.dataset_meta = net.dataset_meta
+    return inferencer
 
 
 def inference_model(model, image, topk=5, batch_size=1):
@@ -25,6 +119,7 @@ def inference_model(model, image, topk=5, batch_size=1):
     Returns a dict (a list of dicts for a list) with ``pred_label``, ``pred_score``,
     ``pred_class`` and ``topk``: [(class, score), ...] best first.
     """
+    from mmpretrain.apis import ImageClassificationInferencer
     inferencer = ImageClassificationInferencer(model=model, device=next(model.parameters()).device)
     images = image if isinstance(image, list) else [image]
     results = inferencer(images, batch_size=batch_size)

@@ -1,11 +1,12 @@
 import os.path as osp
 
 import numpy as np
+import pytest
 import torch
 from conftest import ROOT
 from mmengine.config import Config
 
-from mmtnt.apis import get_model, inference_model
+from mmtnt.apis import get_inferencer, get_model, inference_model
 
 CONFIG = osp.join(ROOT, 'configs/tnt/tnt-mini-p8_1xb64-100e_digits.py')
 
@@ -53,3 +54,67 @@ def test_infer_tool_writes_the_labelled_picture(tmp_path):
     drawn = Image.open(osp.join(out_dir, 'vis', 'camera.png'))
     original = np.asarray(Image.open(photo).convert('RGB'))
     assert not np.array_equal(np.asarray(drawn.convert('RGB').resize((16, 16))), original)
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """A local HTTP server on 127.0.0.1 serving tmp_path/'www'; torch's hub cache in tmp_path."""
+    import functools
+    import http.server
+    import threading
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    root = tmp_path / 'www'
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield root, f'http://127.0.0.1:{server.server_address[1]}/'
+    server.shutdown()
+    server.server_close()
+
+
+def test_get_model_by_name_downloads_and_converts_the_official_release(served, images):
+    from reference_checkpoints import official_state_dict, timm_model
+    root, url = served
+    timm_tnt = timm_model()
+    torch.save(official_state_dict(timm_tnt), root / 'tnt_s_81.5.pth.tar')
+    mirror = (r'^https://github.com/huawei-noah/Efficient-AI-Backbones/releases/download/tnt/',
+              url)
+    model = get_model('tnt-s-p16_official_in1k', pretrained=True, url_mapping=mirror)
+    with torch.no_grad():
+        torch.testing.assert_close(model(images, mode='tensor'), timm_tnt(images),
+                                   atol=1e-4, rtol=1e-4)
+    assert len(model.dataset_meta['classes']) == 1000
+    (root / 'tnt_s_81.5.pth.tar').unlink()  # the second call reads torch's hub cache
+    again = get_model('tnt-s-p16_official_in1k', pretrained=True, url_mapping=mirror)
+    torch.testing.assert_close(again.state_dict(), model.state_dict())
+
+
+def test_download_without_network_says_what_to_do(served):
+    from mmtnt.checkpoint import CheckpointDownloadError
+    _, url = served
+    closed = url.rsplit(':', 1)[0] + ':9/'  # the discard port: nothing listens
+    with pytest.raises(CheckpointDownloadError, match='pass the local file instead'):
+        get_model('tnt-ti-p16_in1k', pretrained=closed + 'tnt_ti.pth')
+    with pytest.raises(ValueError, match='has no released weights'):
+        get_model('tnt-ti-p16_in1k', pretrained=True)
+
+
+def test_inferencer_per_task_from_a_name(tmp_path):
+    import skimage.data
+    from PIL import Image
+    photo = str(tmp_path / 'coffee.jpg')
+    Image.fromarray(skimage.data.coffee()).save(photo)  # 400 x 600
+    detector = get_inferencer('faster-rcnn_tnt-s_fpn_1x_coco',
+                              backbone=dict(init_cfg=None, arch='ti'),
+                              neck=[dict(type='mmtnt.TNTFeaturePyramid', in_channels=192),
+                                    dict(type='FPN', in_channels=[192] * 4, out_channels=256,
+                                         num_outs=5)])
+    assert type(detector).__name__ == 'DetInferencer'
+    boxes = detector(photo)['predictions'][0]['bboxes']
+    assert all(0 <= x <= 600 and 0 <= y <= 400 for x, y, *_ in boxes)
+    segmentor = get_inferencer('trans2seg_tnt-s_8xb2-40k_ade20k-512x512',
+                               backbone=dict(init_cfg=None))
+    assert type(segmentor).__name__ == 'MMSegInferencer'
+    pred = segmentor(photo)['predictions']
+    assert pred.shape == (400, 600)

@@ -1,5 +1,6 @@
 import pytest
 import torch
+import torch.nn.functional as F
 
 from mmtnt.models import TNT
 
@@ -62,10 +63,18 @@ def test_word_position_never_resized():
     assert tuple(model.pixel_pos.shape) == shape == (1, 12, 4, 4)
 
 
-def test_bad_input_size_message():
-    model = TNT(arch='ti')
-    with pytest.raises(ValueError, match='not divisible by the patch size 16'):
-        model(torch.randn(1, 3, 100, 112))
+@pytest.mark.parametrize('size', [(100, 120), (512, 770)])
+def test_any_input_size_is_zero_padded_at_bottom_right(size):
+    # mmcv's AdaptivePadding(padding='corner'), as mmseg's ViT: the same as padding by hand.
+    model = TNT(arch='ti', out_type='featmap', out_indices=(0, 11)).eval()
+    x = torch.randn(1, 3, *size)
+    grid = (-(-size[0] // 16), -(-size[1] // 16))
+    padded = F.pad(x, (0, grid[1] * 16 - size[1], 0, grid[0] * 16 - size[0]))
+    with torch.no_grad():
+        outs, refs = model(x), model(padded)
+    for out, ref in zip(outs, refs):
+        assert out.shape == (1, 192, *grid)
+        torch.testing.assert_close(out, ref)
 
 
 @pytest.mark.parametrize('stride,words,c', [(2, 64, 6), (4, 16, 24), (8, 4, 96)])

@@ -50,8 +50,3 @@ def test_features_equal_direct_computation(size, layout):
     ref_last = final[:, 1:].transpose(1, 2).reshape(1, 384, *grid)
     torch.testing.assert_close(last, ref_last, atol=1e-4, rtol=1e-4)
 
-
-def test_size_not_divisible_by_patch_is_refused():
-    model = TNT(arch='ti', out_type='featmap')
-    with pytest.raises(ValueError, match='pad_size_divisor'):
-        model(torch.zeros(1, 3, 100, 120))

@@ -1,6 +1,9 @@
 import glob
 import json
+import os
 import os.path as osp
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 DIGITS_CONFIG = 'configs/tnt/tnt-mini-p8_1xb64-100e_digits.py'
 
@@ -47,7 +50,6 @@ def small_detection_config(tmp_path, base, data_root, max_epochs=3, scale=(448, 
     """A child of a real detection config, as a user would write one: this data root, smaller
     images, a fixed pipeline (so that losses of the same images can be compared across epochs),
     serial loading and no ImageNet download."""
-    from tools._cli import ROOT
     data_root = data_root.rstrip('/') + '/'
     text = f'''
 _base_ = [{osp.join(ROOT, base)!r}]
@@ -91,7 +93,6 @@ def small_segmentation_config(tmp_path, data_root, max_iters=6, crop=256):
     """A child of the Trans2Seg config: this data root, 256x256 crops (slide test with the same
     window), a fixed pipeline and order (so losses of the same images can be compared) and no
     ImageNet download."""
-    from tools._cli import ROOT
     text = f'''
 _base_ = [{osp.join(ROOT, TRANS2SEG_CONFIG)!r}]
 data_root = {data_root!r}
@@ -129,3 +130,29 @@ randomness = dict(seed=0)
     path = tmp_path / 'small_trans2seg.py'
     path.write_text(text)
     return str(path)
+
+
+PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'camera', 'cat')
+
+
+def write_tiny_imagenet(root):
+    """Real photographs (of their own odd sizes) in ImageNet's layout: train/<wnid>/*.JPEG,
+    val/*.JPEG, meta/{train,val}.txt; two classes."""
+    import skimage.data
+    from PIL import Image
+    train, val = [], []
+    for i, name in enumerate(PHOTOS):
+        img = Image.fromarray(getattr(skimage.data, name)()).convert('RGB')
+        label = i % 2
+        rel = f'n0144076{label}/{name}.JPEG'
+        os.makedirs(osp.join(root, 'train', osp.dirname(rel)), exist_ok=True)
+        img.save(osp.join(root, 'train', rel), quality=90)
+        train.append(f'{rel} {label}')
+        os.makedirs(osp.join(root, 'val'), exist_ok=True)
+        img.save(osp.join(root, 'val', f'ILSVRC2012_val_{i:08d}.JPEG'), quality=90)
+        val.append(f'ILSVRC2012_val_{i:08d}.JPEG {label}')
+    os.makedirs(osp.join(root, 'meta'), exist_ok=True)
+    for split, lines in (('train', train), ('val', val)):
+        with open(osp.join(root, 'meta', f'{split}.txt'), 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+    return root

@@ -1,37 +1,15 @@
 """The ImageNet configs (paper recipe, all augmentations on) train and evaluate end to end."""
-import os
 import os.path as osp
 
 import pytest
 from conftest import run_tool
 
-from .helpers import scalars
-
-PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'camera', 'cat')
+from .helpers import scalars, write_tiny_imagenet
 
 
 @pytest.fixture(scope='module')
 def tiny_imagenet(tmp_path_factory):
-    """Real photographs in ImageNet's layout: train/<wnid>/*.JPEG, val/*.JPEG, meta/*.txt."""
-    import skimage.data
-    from PIL import Image
-    root = str(tmp_path_factory.mktemp('imagenet'))
-    train, val = [], []
-    for i, name in enumerate(PHOTOS):
-        img = Image.fromarray(getattr(skimage.data, name)()).convert('RGB')
-        label = i % 2
-        rel = f'n0144076{label}/{name}.JPEG'
-        os.makedirs(osp.join(root, 'train', osp.dirname(rel)), exist_ok=True)
-        img.save(osp.join(root, 'train', rel), quality=90)
-        train.append(f'{rel} {label}')
-        os.makedirs(osp.join(root, 'val'), exist_ok=True)
-        img.save(osp.join(root, 'val', f'ILSVRC2012_val_{i:08d}.JPEG'), quality=90)
-        val.append(f'ILSVRC2012_val_{i:08d}.JPEG {label}')
-    os.makedirs(osp.join(root, 'meta'))
-    for split, lines in (('train', train), ('val', val)):
-        with open(osp.join(root, 'meta', f'{split}.txt'), 'w') as f:
-            f.write('\n'.join(lines) + '\n')
-    return root
+    return write_tiny_imagenet(str(tmp_path_factory.mktemp('imagenet')))
 
 
 @pytest.mark.parametrize('config', ['tnt-ti_16xb64_in1k.py', 'tnt-s_16xb64_in1k.py',

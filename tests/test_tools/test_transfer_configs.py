@@ -69,7 +69,6 @@ def test_transfer_config_fine_tunes(config, data, releases, tmp_path, monkeypatc
                         'persistent_workers=False', 'batch_size=2', 'dataset.indices=2')]
     opts += ['train_cfg.max_epochs=1', 'default_hooks.logger.interval=1',
              f'model.backbone.init_cfg.checkpoint={releases[arch]}']
-    monkeypatch.syspath_prepend(osp.join(ROOT, 'tools'))  # train.py imports its _cli helper
     monkeypatch.setattr(sys, 'argv', ['tools/train.py', config, '--work-dir', str(tmp_path),
                                       '--cfg-options'] + opts)
     from tools import train

@@ -33,9 +33,7 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-import torch  # noqa: E402
+import torch
 
 REFERENCE = 'timm-deit-s'
 # Paper Table 5 (1-based block indices with the inner transformer).

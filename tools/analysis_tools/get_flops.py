@@ -8,12 +8,9 @@ counted as its two matmuls (q @ k^T and attn @ v), which is how mmtnt runs atten
 counter (and mmpretrain's metafile: 3.36 G for TNT-S) skips those matmuls and LayerNorm.
 """
 import argparse
-import os.path as osp
-import sys
 from math import prod
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from _cli import load_config, setup_env  # noqa: E402
+from mmtnt.utils import load_config, setup_env
 
 
 def sdpa_flop_jit(inputs, outputs):

@@ -11,12 +11,10 @@ keys (backbone.*, head.fc.*), loadable with `load_from`, `tools/test.py` or init
 import argparse
 import os
 import os.path as osp
-import sys
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-from mmtnt.checkpoint import CheckpointFormatError, load_tnt_checkpoint  # noqa: E402
+from mmtnt.checkpoint import CheckpointFormatError, load_tnt_checkpoint
 
 
 def main():

@@ -5,7 +5,7 @@
 """
 import sys
 
-from _common import done, load, parser
+from mmtnt.visualization.cli import done, load, parser
 
 
 def main(argv=None):

@@ -5,7 +5,7 @@
 
 The paper resizes the image to 1024x1024 for this figure; that is the default here.
 """
-from _common import block_indices, blocks_arg, done, load, parser
+from mmtnt.visualization.cli import block_indices, blocks_arg, done, load, parser
 
 
 def main(argv=None):

@@ -3,7 +3,7 @@
     python tools/visualization/vis_inner_attention.py CONFIG CHECKPOINT IMG --out-file F.png
         [--patch ROW COL] [--query WORD] [--blocks 1 6 12]
 """
-from _common import block_indices, blocks_arg, done, load, parser
+from mmtnt.visualization.cli import block_indices, blocks_arg, done, load, parser
 
 
 def main(argv=None):

@@ -10,7 +10,7 @@ embedding is scikit-learn's TSNE.
 """
 import sys
 
-from _common import ROOT, done  # noqa: F401  (sys.path set-up)
+from mmtnt.visualization.cli import done
 
 
 def features(backbone, model, loader, block, max_samples, points):
@@ -63,12 +63,12 @@ def main(argv=None):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from _cli import check_data, load_config
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
     from sklearn.manifold import TSNE
 
     from mmtnt.apis import get_model
+    from mmtnt.utils import check_data, load_config
     from mmtnt.visualization.figures import DPI, save
     from mmtnt.visualization.loading import init_quietly
     cfg = load_config(args.config, args.cfg_options)

@@ -25,3 +25,7 @@ val_cfg = dict()
 test_cfg = dict()
 
 auto_scale_lr = dict(base_batch_size=1024, enable=True)
+
+# Model EMA with decay 0.99996 (official command: --model-ema --model-ema-decay 0.99996);
+# mmengine's momentum is 1 - decay. Validation and checkpoints use the averaged weights.
+custom_hooks = [dict(type='EMAHook', momentum=4e-5, priority='ABOVE_NORMAL')]

@@ -4,7 +4,7 @@ One implementation for every task. Parameter names follow the official code as r
 timm (``pixel_embed``, ``pixel_pos``, ``patch_pos``, ``blocks.i.attn_in`` ...): timm checkpoints
 load as they are, and the official and mmpretrain ones are converted on load by
 :mod:`mmtnt.checkpoint`. What the references lack and this file adds: any input size divisible
-by the patch size, ``out_indices``/``out_type`` features, ``frozen_stages``, the paper's ablation
+(padded at the bottom and right to whole patches otherwise), ``out_indices``/``out_type`` features, ``frozen_stages``, the paper's ablation
 switches, fused attention and no in-place token updates.
 
 Vocabulary: an image is cut into *sentences* (16x16 patches, the outer tokens, width ``D``);
@@ -17,6 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
+from mmcv.cnn.bricks.transformer import AdaptivePadding
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.utils import resize_pos_embed
@@ -164,7 +165,7 @@ class TNT(BaseBackbone):
         inner_block_indices (Sequence[int], optional): Blocks that keep the inner transformer;
             the others are plain transformer blocks (Table 5's TNT-S-1..4). None means all.
         out_indices (int | Sequence[int]): Blocks whose output is returned. Defaults to -1.
-        out_type (str): ``'cls_token'`` (B, D), ``'featmap'`` (B, D, H/16, W/16),
+        out_type (str): ``'cls_token'`` (B, D), ``'featmap'`` (B, D, ceil(H/16), ceil(W/16)),
             ``'avg_featmap'`` (B, D) or ``'raw'`` (B, 1+N, D). Defaults to ``'cls_token'``.
         final_norm (bool): LayerNorm on the last block's output. Defaults to True.
         frozen_stages (int): Freeze the embeddings and this many blocks (-1: none). Defaults to -1.
@@ -215,6 +216,8 @@ class TNT(BaseBackbone):
         self.interpolate_mode = interpolate_mode
         self.with_cp = with_cp
 
+        # Like mmseg's ViT and Swin: any input size, zero-padded at the bottom and right.
+        self.pad = AdaptivePadding(kernel_size=patch_size, stride=patch_size, padding='corner')
         self.pixel_embed = PixelEmbed(in_channels, self.inner_dims, patch_size, inner_stride, layout)
         s = self.pixel_embed.words_per_side
         self.num_words = s * s
@@ -300,14 +303,13 @@ class TNT(BaseBackbone):
         return resize_pos_embed(self.patch_pos, self.grid_size, grid, self.interpolate_mode, 1)
 
     def embed(self, x):
-        """Image (B, 3, H, W) -> words (B*N, m, c), sentences (B, 1+N, D) and the grid (h, w)."""
+        """Image (B, 3, H, W) -> words (B*N, m, c), sentences (B, 1+N, D) and the grid (h, w).
+
+        The grid covers the image padded to whole patches: (ceil(H / p), ceil(W / p)).
+        """
+        x = self.pad(x)
         B, _, H, W = x.shape
-        p = self.patch_size
-        if H % p or W % p:
-            raise ValueError(
-                f'TNT: input size {H}x{W} is not divisible by the patch size {p}. Resize or pad '
-                f'the images (e.g. a data preprocessor with pad_size_divisor={p} or 32).')
-        grid = (H // p, W // p)
+        grid = (H // self.patch_size, W // self.patch_size)
         inner = self.pixel_embed(x, self.pixel_pos)
         outer = self.norm2_proj(self.proj(self.norm1_proj(inner.reshape(B, grid[0] * grid[1], -1))))
         outer = torch.cat((self.cls_token.expand(B, -1, -1), outer), dim=1)

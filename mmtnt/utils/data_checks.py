@@ -1,47 +1,6 @@
-"""What tools/train.py and tools/test.py share: config loading and environment fixes."""
+"""Checks of a config's data before a run starts: missing folders and files, unpaired labels."""
 import os
 import os.path as osp
-import sys
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-if ROOT not in sys.path:  # run from a checkout without `pip install -e .`
-    sys.path.insert(0, ROOT)
-
-
-def load_config(path, cfg_options=None):
-    """Config.fromfile with a clear message for a missing file or a bad --cfg-options key."""
-    from mmengine.config import Config
-    if not osp.isfile(path):
-        raise SystemExit(f'error: config file {path!r} does not exist (configs are under '
-                         f'{osp.join(ROOT, "configs")}).')
-    cfg = Config.fromfile(path)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    return cfg
-
-
-def setup_env(cfg, launcher):
-    """Imports every registry the config may name and picks gloo when no GPU is visible."""
-    import torch
-
-    import mmtnt  # noqa: F401  (registers mmtnt.* and atomic checkpoint writes)
-    scope = cfg.get('default_scope', 'mmpretrain')
-    if scope not in ('mmpretrain', 'mmdet', 'mmseg'):
-        raise SystemExit(f"error: default_scope={scope!r} in the config; mmtnt's tools run "
-                         "'mmpretrain' (classification), 'mmdet' (detection) or 'mmseg' "
-                         '(segmentation) configs.')
-    if not torch.cuda.is_available():
-        # NCCL needs GPUs; gloo runs the same collectives on CPU.
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
-        if launcher != 'none':
-            # mmengine's defaults assume one GPU per process: it calls cuda.set_device and
-            # gives DDP device_ids=[LOCAL_RANK], which DDP refuses for CPU modules.
-            torch.cuda.set_device = lambda *args, **kwargs: None
-            cfg.setdefault('model_wrapper_cfg', dict(
-                type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
-                find_unused_parameters=cfg.get('find_unused_parameters', False)))
-    if launcher != 'none' and 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = '0'
 
 
 def check_data(cfg, loaders):
@@ -100,17 +59,20 @@ def check_pairs(loader, dataset, root):
 
 
 def check_padding(cfg):
-    """Detection batches must be padded to what TNT (and a halving pyramid) can cut exactly."""
+    """Detection batches must be padded to what a pyramid that halves TNT's grid can take."""
     model = cfg.get('model') or {}
     backbone = model.get('backbone') or {}
     if cfg.get('default_scope') != 'mmdet' or not str(backbone.get('type', '')).endswith('TNT'):
         return  # classification and segmentation pipelines crop to fixed sizes
-    need, why = backbone.get('patch_size', 16), 'TNT cuts images into {} px patches'
-    why = why.format(need)
+    # TNT pads any size to whole patches; a pyramid that halves the patch grid needs it even.
+    need = 2 * backbone.get('patch_size', 16)
+    why = (f"TNT's patch grid ({need // 2} px patches) is halved by TNTFeaturePyramid, so it must "
+           'be even')
     necks = model.get('neck') or []
-    for neck in necks if isinstance(necks, list) else [necks]:
-        if str(neck.get('type', '')).endswith('TNTFeaturePyramid') and 0.5 in neck.get('scales', (0.5, )):
-            need, why = need * 2, why + ' and TNTFeaturePyramid halves the patch grid'
+    if not any(str(neck.get('type', '')).endswith('TNTFeaturePyramid') and
+               0.5 in neck.get('scales', (0.5, ))
+               for neck in (necks if isinstance(necks, list) else [necks])):
+        return
     divisor = (model.get('data_preprocessor') or {}).get('pad_size_divisor', 1)
     if divisor % need:
         raise SystemExit(
@@ -118,20 +80,3 @@ def check_padding(cfg):
             f'sizes this model can take: {why}, so every batch must be padded to a multiple of '
             f'{need}. Set pad_size_divisor={need} in the config (or --cfg-options '
             f'model.data_preprocessor.pad_size_divisor={need}).')
-
-
-def run(runner_call, checkpoint_hint=''):
-    """Turn a checkpoint that does not fit the model into one clear line instead of a traceback."""
-    from mmtnt.checkpoint import CheckpointFormatError
-    try:
-        return runner_call()
-    except CheckpointFormatError as err:
-        raise SystemExit(f'error: {checkpoint_hint}{err}')
-
-
-def build_runner(cfg):
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)

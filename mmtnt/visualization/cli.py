@@ -3,13 +3,13 @@ import argparse
 import os.path as osp
 import sys
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, osp.join(ROOT, 'tools'))
+from mmengine.config import DictAction
+
+from mmtnt.utils import load_config
+from .loading import load_backbone_and_images
 
 
 def parser(description, default_size=224, several_images=False):
-    from mmengine.config import DictAction
     p = argparse.ArgumentParser(description=description)
     p.add_argument('config', help='model config (classification; any TNT backbone)')
     p.add_argument('checkpoint', help="checkpoint in any TNT format, or 'random' for a "
@@ -30,9 +30,6 @@ def blocks_arg(p, default):
 
 def load(args):
     """(backbone, inputs, rgbs) for parsed ``args``; exits with one line on bad input."""
-    from _cli import load_config
-
-    from mmtnt.visualization import load_backbone_and_images
     cfg = load_config(args.config, args.cfg_options)
     checkpoint = None if args.checkpoint == 'random' else args.checkpoint
     if checkpoint is not None and not osp.isfile(checkpoint):

@@ -1,0 +1,204 @@
+"""A user's own project, outside the checkout, inherits ``mmpretrain::``, ``mmtnt::``, ``mmdet::``
+and ``mmseg::`` configs with mmtnt's TNT swapped in. Each config trains with mmtnt's
+tools/train.py and with ``mim train mmtnt``, is tested with tools/test.py, and its checkpoint runs
+in the toolbox's own inference API on a photograph of odd size."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT
+from PIL import Image
+
+from test_tools.helpers import write_tiny_imagenet
+
+CLASSIFIER_DATA = '''
+data_preprocessor = dict(num_classes=2)
+data_root = {data!r}
+train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+                        dataset=dict(data_root=data_root))
+val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+test_evaluator = val_evaluator
+train_cfg = dict(max_epochs=1)
+default_hooks = dict(logger=dict(interval=1))
+'''
+
+PROJECT = {
+    # mmpretrain's own TNT config, its backbone replaced by mmtnt's.
+    'cls_from_mmpretrain.py': '''
+_base_ = 'mmpretrain::tnt/tnt-s-p16_16xb64_in1k.py'
+model = dict(backbone=dict(_delete_=True, type='mmtnt.TNT', arch='ti'),
+             head=dict(num_classes=2, in_channels=192))
+''' + CLASSIFIER_DATA,
+    # mmtnt's own ImageNet recipe, made smaller.
+    'cls_from_mmtnt.py': '''
+_base_ = 'mmtnt::tnt/tnt-s_16xb64_in1k.py'
+model = dict(backbone=dict(arch='ti'), head=dict(num_classes=2, in_channels=192))
+''' + CLASSIFIER_DATA,
+    # mmdet's Faster R-CNN R50-FPN with TNT-Ti and mmtnt's pyramid instead of the ResNet.
+    'det_from_mmdet.py': '''
+_base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
+model = dict(
+    data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3),
+    backbone=dict(_delete_=True, type='mmtnt.TNT', arch='ti', out_indices=(2, 5, 8, 11),
+                  out_type='featmap'),
+    neck=[dict(type='mmtnt.TNTFeaturePyramid', in_channels=192, scales=(4, 2, 1, 0.5)),
+          dict(type='FPN', in_channels=[192] * 4, out_channels=256, num_outs=5)])
+data_root = {data!r}
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=(320, 256), keep_ratio=True),
+    dict(type='PackDetInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(320, 256), keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+]
+train_dataloader = dict(num_workers=0, persistent_workers=False,
+                        dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root=data_root, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
+test_evaluator = val_evaluator
+train_cfg = dict(max_epochs=1)
+default_hooks = dict(logger=dict(interval=1))
+''',
+    # mmseg's Segmenter (ViT-T) with TNT-Ti instead of the ViT; whole-image test at any size.
+    'seg_from_mmseg.py': '''
+_base_ = 'mmseg::segmenter/segmenter_vit-t_mask_8xb1-160k_ade20k-512x512.py'
+crop_size = (128, 128)
+model = dict(
+    pretrained=None,
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(_delete_=True, type='mmtnt.TNT', arch='ti', out_indices=(11, ),
+                  out_type='featmap'),
+    test_cfg=dict(_delete_=True, mode='whole'))
+data_root = {data!r}
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='PackSegInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='PackSegInputs'),
+]
+train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
+                        dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root=data_root, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters=2, val_interval=2)
+param_scheduler = []
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2))
+''',
+}
+
+
+@pytest.fixture(scope='module')
+def project(tmp_path_factory):
+    """The project folder: configs/ of its own, data made from real photographs."""
+    from tools.dataset_converters.photos_to_ade20k import export as export_ade
+    from tools.dataset_converters.photos_to_coco import export as export_coco
+    root = tmp_path_factory.mktemp('my_project')
+    data = {'cls': write_tiny_imagenet(str(root / 'data' / 'imagenet'))}
+    export_coco(str(root / 'data' / 'coco'), num_train=2, num_val=2, seed=1)
+    data['det'] = str(root / 'data' / 'coco') + '/'
+    data['seg'] = str(root / 'data' / 'ade' / 'ADEChallengeData2016')
+    export_ade(data['seg'], num_train=2, num_val=2, seed=1)
+    os.makedirs(root / 'configs')
+    for name, text in PROJECT.items():
+        (root / 'configs' / name).write_text(text.format(data=data[name[:3]]))
+    photo = np.asarray(Image.open(osp.join(data['cls'], 'train', 'n01440760', 'astronaut.JPEG')))
+    Image.fromarray(photo[:301, :457]).save(root / 'odd.jpg')  # 301 x 457: no multiple of 16
+    return root
+
+
+def run(args, cwd):
+    """Run in the project folder with the environment's interpreter; the checkout is not on
+    the path."""
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f'{args}:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}'
+    return proc
+
+
+def losses(work_dir):
+    files = [osp.join(dp, f) for dp, _, fs in os.walk(work_dir) for f in fs
+             if f == 'scalars.json']
+    records = [json.loads(line) for path in files for line in open(path) if line.strip()]
+    return [r['loss'] for r in records if 'loss' in r]
+
+
+def last_checkpoint(work_dir):
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+@pytest.mark.parametrize('name', sorted(PROJECT))
+def test_downstream_config_trains_tests_and_infers(project, name, tmp_path):
+    config = osp.join('configs', name)
+    # mmtnt's tools/train.py, run by path from the checkout, as a user with a clone would.
+    work = str(tmp_path / 'train')
+    run([sys.executable, osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work],
+        cwd=project)
+    assert losses(work) and all(np.isfinite(losses(work)))
+    # mim finds tools/train.py in the installed package's .mim.
+    mim_work = str(tmp_path / 'mim')
+    proc = run([sys.executable, '-m', 'mim', 'train', 'mmtnt', config, '--work-dir', mim_work],
+               cwd=project)
+    assert '.mim/tools/train.py' in proc.stdout
+    assert losses(mim_work) and all(np.isfinite(losses(mim_work)))
+    checkpoint = last_checkpoint(work)
+    proc = run([sys.executable, osp.join(ROOT, 'tools', 'test.py'), config, checkpoint,
+                '--work-dir', str(tmp_path / 'test')], cwd=project)
+    assert name[:3] != 'cls' or 'accuracy/top1' in proc.stdout
+    assert name[:3] != 'det' or 'bbox_mAP' in proc.stdout
+    assert name[:3] != 'seg' or 'mIoU' in proc.stdout
+    run([sys.executable, '-c', INFERENCE[name[:3]], config, checkpoint, 'odd.jpg'], cwd=project)
+
+
+# Each toolbox's own inference API on the odd-size photograph; the config goes through
+# mmtnt.utils.load_config only where it inherits `mmtnt::` (the toolboxes do not know it).
+INFERENCE = {
+    'cls': '''
+import sys
+from mmtnt.utils import load_config
+from mmpretrain.apis import ImageClassificationInferencer
+config, checkpoint, image = sys.argv[1:]
+inferencer = ImageClassificationInferencer(load_config(config), pretrained=checkpoint,
+                                           device='cpu')
+result = inferencer(image)[0]
+assert result['pred_label'] in (0, 1) and 0 < result['pred_score'] <= 1, result
+''',
+    'det': '''
+import sys
+from mmdet.apis import inference_detector, init_detector
+config, checkpoint, image = sys.argv[1:]
+model = init_detector(config, checkpoint, device='cpu')
+result = inference_detector(model, image)
+assert result.metainfo['ori_shape'] == (301, 457), result.metainfo
+assert result.pred_instances.bboxes.shape[1] == 4
+''',
+    'seg': '''
+import sys
+from mmseg.apis import inference_model, init_model
+config, checkpoint, image = sys.argv[1:]
+model = init_model(config, checkpoint, device='cpu')
+result = inference_model(model, image)
+assert tuple(result.pred_sem_seg.data.shape[-2:]) == (301, 457), result.pred_sem_seg.shape
+''',
+}
