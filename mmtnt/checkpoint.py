@@ -17,6 +17,7 @@ Layout: ``official`` blocks fuse words with LN(m*c) -> Linear(no bias) -> LN(D) 
 cannot be turned into the other, so a mismatch is an error that names both.
 """
 import argparse
+import contextlib
 import os
 import os.path as osp
 import pickle
@@ -30,6 +31,7 @@ from mmengine.logging import HistoryBuffer
 
 CONVERTER = 'tools/model_converters/tnt_to_mmtnt.py'
 TRUST_VARIABLE = 'MMTNT_TRUST_CHECKPOINTS'
+TORCH_NO_WEIGHTS_ONLY = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 
 
 class CheckpointFormatError(ValueError):
@@ -49,7 +51,14 @@ def _safe_globals():
              numpy_core.multiarray.scalar, numpy_core.multiarray._reconstruct]
     types += [type(np.dtype(t)) for t in ('float16', 'float32', 'float64', 'int32', 'int64',
                                           'uint8', 'bool')]
-    return types
+    return types + [(_history_buffer_method, 'builtins.getattr')]
+
+
+def _history_buffer_method(obj, name):
+    """The one ``getattr`` real checkpoints pickle: a HistoryBuffer statistics method."""
+    if obj is HistoryBuffer and name in vars(HistoryBuffer) and callable(vars(HistoryBuffer)[name]):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(f'GLOBAL getattr({obj!r}, {name!r}) is not allowed')
 
 
 def read_checkpoint(filename, map_location='cpu'):
@@ -78,13 +87,42 @@ def read_checkpoint(filename, map_location='cpu'):
     try:
         with torch.serialization.safe_globals(_safe_globals()):
             return torch.load(filename, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        found = re.search(r'GLOBAL (\S+)', str(err))
-        what = found.group(1) if found else str(err).splitlines()[0]
+    except (pickle.UnpicklingError, RuntimeError, EOFError) as err:
+        what = refused_type(err)
+        if what is None:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise CheckpointFormatError(f'{filename} could not be read as a checkpoint '
+                                        f'({first}).') from None
         raise CheckpointFormatError(
             f'{filename}: refused to load: it needs {what}, which no real checkpoint holds '
             f'(unpickling it could run code). If you trust this file, set {TRUST_VARIABLE}=1.'
         ) from None
+
+
+@contextlib.contextmanager
+def checkpoint_types_allowed():
+    """Within the block, ``torch.load`` (e.g. mmengine's ``load_from``/``--resume``) accepts the
+    types real checkpoints hold besides tensors, still refusing any other; with
+    ``MMTNT_TRUST_CHECKPOINTS=1`` it reads any pickle."""
+    trusted = os.environ.get(TRUST_VARIABLE) == '1'
+    saved = os.environ.get(TORCH_NO_WEIGHTS_ONLY)
+    if trusted:
+        os.environ[TORCH_NO_WEIGHTS_ONLY] = '1'
+    try:
+        with torch.serialization.safe_globals(_safe_globals()):
+            yield
+    finally:
+        if trusted:
+            if saved is None:
+                os.environ.pop(TORCH_NO_WEIGHTS_ONLY, None)
+            else:
+                os.environ[TORCH_NO_WEIGHTS_ONLY] = saved
+
+
+def refused_type(err):
+    """The type named in torch's ``weights_only`` refusal, or None."""
+    found = re.search(r'GLOBAL (\S+)', str(err))
+    return found.group(1) if found else None
 
 
 def _download(url):
@@ -238,6 +276,16 @@ def convert_checkpoint(checkpoint):
 
 
 # ---------------------------------------------------------------- loading into a model
+def _check_layout(found, built, fmt):
+    if found is not None and found != built:
+        raise CheckpointFormatError(
+            f'the checkpoint has the {found!r} TNT layout ({fmt} format) but the model was built '
+            f"with layout={built!r}. Build the backbone with layout='{found}' (e.g. "
+            f"configs/tnt/tnt-s-legacy_16xb64_in1k.py for mmpretrain's released TNT-S); weights "
+            f'of one layout cannot be converted to the other ({CONVERTER} converts formats, '
+            'not layouts).')
+
+
 def adapt_state_dict(model, state_dict, prefix):
     """Make the ``prefix`` part of ``state_dict`` fit ``model`` (a TNT backbone), in place.
 
@@ -253,14 +301,7 @@ def adapt_state_dict(model, state_dict, prefix):
     converted, fmt = to_mmtnt_backbone(local)
     if fmt is None:
         return  # e.g. a partial dict of our own names; torch reports what does not match
-    found = detect_layout(converted)
-    if found is not None and found != model.layout:
-        raise CheckpointFormatError(
-            f'the checkpoint has the {found!r} TNT layout ({fmt} format) but the model was built '
-            f"with layout={model.layout!r}. Build the backbone with layout='{found}' (e.g. "
-            f"configs/tnt/tnt-s-legacy_16xb64_in1k.py for mmpretrain's released TNT-S); weights "
-            f'of one layout cannot be converted to the other ({CONVERTER} converts formats, '
-            'not layouts).')
+    _check_layout(detect_layout(converted), model.layout, fmt)
     expected = set(model.state_dict())
     missing = sorted(expected - set(converted))
     if missing:
@@ -330,6 +371,64 @@ def load_checkpoint(model, filename, map_location='cpu'):
             f'file (e.g. {missing[:3]}) and {len(unexpected)} in the file fit nothing (e.g. '
             f'{unexpected[:3]}). Check that the config matches the checkpoint.')
     return checkpoint if isinstance(checkpoint, dict) else {}
+
+
+def _release_format(state):
+    """'official', 'timm' or 'mmpretrain' for a TNT release's state dict; None for mmtnt's own
+    checkpoints (any task) and anything else."""
+    fmt = detect_format(state)
+    if fmt:
+        return fmt
+    backbone = [k[len('backbone.'):] for k in state if k.startswith('backbone.')]
+    return 'mmpretrain' if detect_format(backbone) == 'mmpretrain' else None
+
+
+def convert_release(filename, out_dir):
+    """A TNT release (official, timm, mmpretrain) as an mmtnt checkpoint file in ``out_dir``;
+    any other checkpoint's path is returned as it is.
+
+    Returns:
+        tuple[str, str | None]: The path to load and the release format (None if not one).
+    """
+    checkpoint = read_checkpoint(filename)
+    state = unwrap(checkpoint)
+    if not isinstance(state, dict):
+        raise CheckpointFormatError(f'{filename}: the file holds no state dict.')
+    fmt = _release_format(OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v)
+                                      for k, v in state.items()))
+    if fmt is None:
+        return filename, None
+    converted, fmt, layout = convert_checkpoint(checkpoint)
+    os.makedirs(out_dir, exist_ok=True)
+    path = osp.join(out_dir, f'{osp.basename(filename)}.mmtnt.pth')
+    torch.save({'state_dict': converted, 'meta': dict(source=filename, source_format=fmt,
+                                                      layout=layout)}, path)
+    return path, fmt
+
+
+def check_fits(model, filename):
+    """Raise :class:`CheckpointFormatError` unless ``filename`` sets every weight of ``model``
+    with the right shape (the sentence position grid may differ: it is resized on load)."""
+    checkpoint = read_checkpoint(filename)
+    state = unwrap(checkpoint)
+    state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
+    layout = getattr(getattr(model, 'backbone', None), 'layout', None)
+    if layout is not None:
+        backbone = {k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')}
+        meta = checkpoint.get('meta', {}) if isinstance(checkpoint, dict) else {}
+        _check_layout(detect_layout(backbone), layout, meta.get('source_format', 'mmtnt'))
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [f'{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}' for k in own
+              if k in state and hasattr(state[k], 'shape') and state[k].shape != own[k].shape
+              and not k.endswith('patch_pos')]
+    if missing or unexpected or shapes:
+        raise CheckpointFormatError(
+            f'{filename} does not fit the model: {len(missing)} weights missing (e.g. '
+            f'{missing[:3]}), {len(unexpected)} unexpected (e.g. {unexpected[:3]}), '
+            f'{len(shapes)} of another shape (e.g. {shapes[:2]}). Check that the config matches '
+            'the checkpoint (arch, layout, num_classes).')
 
 
 def load_pretrained(model, checkpoint, prefix=None, map_location='cpu'):

@@ -1,10 +1,5 @@
-"""Checkpoint file I/O: atomic local writes, and reads that work with torch >= 2.6.
-
-mmengine's ``LocalBackend.put`` opens the target with 'wb' and writes into it, so a run killed
-while saving leaves a truncated ``epoch_N.pth`` that ``--resume`` then fails on. This backend
-writes to a temporary file in the same folder and renames it over the target (atomic on POSIX).
-It replaces the ``local`` backend, so CheckpointHook and Runner.save_checkpoint use it unchanged.
-"""
+"""Atomic checkpoint writes: the ``mmtnt_atomic`` file backend, chosen in a config with
+``default_hooks = dict(checkpoint=dict(backend_args=dict(backend='mmtnt_atomic')))``."""
 import os
 import os.path as osp
 import tempfile
@@ -12,9 +7,12 @@ import tempfile
 import mmengine
 from mmengine.fileio import LocalBackend, register_backend
 
+ATOMIC_BACKEND = 'mmtnt_atomic'
+
 
 class AtomicLocalBackend(LocalBackend):
-    """:class:`mmengine.fileio.LocalBackend` whose ``put``/``put_text`` are all-or-nothing."""
+    """:class:`mmengine.fileio.LocalBackend` whose ``put``/``put_text`` are all-or-nothing:
+    written to a temporary file in the same folder, then renamed over the target."""
 
     @staticmethod
     def _atomic_write(data, filepath, mode, encoding=None):
@@ -40,27 +38,6 @@ class AtomicLocalBackend(LocalBackend):
         self._atomic_write(obj, filepath, 'w', encoding)
 
 
-register_backend('local', AtomicLocalBackend, force=True, prefixes='')
-
-
-def load_from_local(filename, map_location):
-    """mmengine's local checkpoint reader with ``weights_only=False`` made explicit.
-
-    torch >= 2.6 loads with ``weights_only=True`` by default, which refuses mmengine's own
-    checkpoints (their message hub pickles ``HistoryBuffer`` and numpy objects) and the official
-    TNT releases (``args`` is an argparse Namespace). Checkpoints are files the user names in a
-    config or on the command line, i.e. trusted input, as they were before torch 2.6.
-    """
-    import torch
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'checkpoint {filename} can not be found.')
-    return torch.load(filename, map_location=map_location, weights_only=False)
-
-
-def _register_checkpoint_loader():
-    from mmengine.runner.checkpoint import CheckpointLoader
-    CheckpointLoader.register_scheme(prefixes='', loader=load_from_local, force=True)
-
-
-_register_checkpoint_loader()
+# A new name, nothing replaced: configs choose it for their checkpoints with
+# default_hooks.checkpoint.backend_args=dict(backend='mmtnt_atomic') (mmtnt's own configs do).
+register_backend(ATOMIC_BACKEND, AtomicLocalBackend)

@@ -14,6 +14,7 @@ import argparse
 import os
 import os.path as osp
 
+from mmtnt.apis import get_inferencer
 from mmtnt.utils import load_config, run, setup_env
 
 
@@ -36,38 +37,29 @@ def main():
     cfg = load_config(args.config)
     setup_env(cfg, 'none')
     scope = cfg.get('default_scope', 'mmpretrain')
+    # Every weight must come from the checkpoint (any TNT format); see mmtnt.apis.get_model.
+    inferencer = run(lambda: get_inferencer(cfg, args.checkpoint, device=args.device or 'cpu'),
+                     f'{args.checkpoint}: ')
     if scope == 'mmdet':
-        from mmdet.apis import DetInferencer
-        inferencer = run(lambda: DetInferencer(model=cfg, weights=args.checkpoint,
-                                               device=args.device, show_progress=False))
         result = inferencer(args.images, out_dir=args.out_dir, pred_score_thr=args.score_thr,
                             no_save_pred=False)
         for image, pred in zip(args.images, result['predictions']):
             kept = sum(s >= args.score_thr for s in pred['scores'])
             print(f'{image}: {kept} boxes with score >= {args.score_thr}')
     elif scope == 'mmseg':
-        from mmseg.apis import MMSegInferencer
-        inferencer = run(lambda: MMSegInferencer(model=cfg, weights=args.checkpoint,
-                                                 device=args.device))
         result = inferencer(args.images, out_dir=args.out_dir, img_out_dir='vis',
                             pred_out_dir='pred')
         preds = result['predictions']
+        classes = inferencer.model.dataset_meta['classes']
         for image, pred in zip(args.images, preds if isinstance(preds, list) else [preds]):
-            classes = inferencer.model.dataset_meta['classes']
             found = ', '.join(classes[i] for i in sorted(set(pred.flatten().tolist()))[:8])
             print(f'{image}: {found}')
-    elif scope == 'mmpretrain':
-        from mmpretrain.apis import ImageClassificationInferencer
-        inferencer = run(lambda: ImageClassificationInferencer(
-            cfg, pretrained=args.checkpoint, device=args.device))
+    else:
         vis_dir = osp.join(args.out_dir, 'vis')
         os.makedirs(vis_dir, exist_ok=True)  # mmpretrain creates only the last folder
         for image, pred in zip(args.images, inferencer(args.images, show_dir=vis_dir)):
             name = pred.get('pred_class', f'class {pred["pred_label"]}')  # no names in ckpt
             print(f'{image}: {name} {pred["pred_score"]:.3f}')
-    else:
-        raise SystemExit(f'error: tools/infer.py has no inferencer for default_scope={scope!r} '
-                         'yet; use tools/test.py --show-dir.')
     print(f'pictures written under {osp.join(args.out_dir, "vis")}')
 
 

@@ -12,7 +12,9 @@ import os.path as osp
 
 from mmengine.config import DictAction
 from mmengine.evaluator import DumpResults
+from mmengine.model import is_model_wrapper
 
+from mmtnt.checkpoint import check_fits, convert_release
 from mmtnt.utils import build_runner, check_data, finish, load_config, run, setup_env
 
 
@@ -71,12 +73,18 @@ def main():
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
-
     check_data(cfg, ['test_dataloader'])
+    # A TNT release (official, timm, mmpretrain) is converted into the work dir first.
+    cfg.load_from, release = run(lambda: convert_release(
+        args.checkpoint, osp.join(cfg.work_dir, 'converted')), f'{args.checkpoint}: ')
+    if release:
+        print(f'{args.checkpoint}: {release} format, converted to {cfg.load_from}')
     runner = build_runner(cfg)
+    # Never evaluate a half-loaded model: every weight must come from the checkpoint.
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    run(lambda: check_fits(model, cfg.load_from), f'{args.checkpoint}: ' if release else '')
     if args.out:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise SystemExit(f'error: --out {args.out!r} must end with .pkl or .pickle.')

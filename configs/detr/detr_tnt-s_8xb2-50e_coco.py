@@ -44,4 +44,6 @@ train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[33], gamma=0.1)
 ]
-default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))
+# Atomic checkpoint writes (mmtnt/fileio.py).
+default_hooks = dict(
+    checkpoint=dict(max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')))

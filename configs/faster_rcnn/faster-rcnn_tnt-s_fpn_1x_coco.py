@@ -37,4 +37,6 @@ optim_wrapper = dict(
             '.pixel_pos': dict(decay_mult=0.),
         }))
 
-default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))
+# Atomic checkpoint writes (mmtnt/fileio.py).
+default_hooks = dict(
+    checkpoint=dict(max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')))

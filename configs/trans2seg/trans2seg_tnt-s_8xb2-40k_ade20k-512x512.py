@@ -31,6 +31,8 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='PolyLR', eta_min=0., power=0.9, begin=0, end=40000, by_epoch=False)
 ]
-default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))
+# Atomic checkpoint writes (mmtnt/fileio.py).
+default_hooks = dict(
+    checkpoint=dict(max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')))
 # base_batch_size = (8 GPUs) x (2 images per GPU); tools/train.py --auto-scale-lr scales lr.
 auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -1,12 +1,14 @@
 """Starting and ending a run of mmtnt's tools: process group, runner, one-line errors."""
 import os
+import pickle
 
 import torch
 import torch.distributed as dist
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmtnt.checkpoint import CheckpointFormatError
+from mmtnt.checkpoint import (TRUST_VARIABLE, CheckpointFormatError, checkpoint_types_allowed,
+                              refused_type)
 
 TASK_SCOPES = ('mmpretrain', 'mmdet', 'mmseg')
 
@@ -53,11 +55,19 @@ def build_runner(cfg):
 
 
 def run(runner_call, checkpoint_hint=''):
-    """Call ``runner_call``; a checkpoint that does not fit the model exits with one line."""
+    """Call ``runner_call`` with the checkpoint types of real checkpoints allowed to load
+    (:func:`mmtnt.checkpoint.checkpoint_types_allowed`); a checkpoint that does not fit the model,
+    or that needs any other type, exits with one line."""
     try:
-        return runner_call()
+        with checkpoint_types_allowed():
+            return runner_call()
     except CheckpointFormatError as err:
         raise SystemExit(f'error: {checkpoint_hint}{err}')
+    except pickle.UnpicklingError as err:
+        raise SystemExit(
+            f'error: {checkpoint_hint}refused to load: it needs {refused_type(err)}, which no real '
+            f'checkpoint holds (unpickling it could run code). If you trust this file, set '
+            f'{TRUST_VARIABLE}=1.')
 
 
 def finish():

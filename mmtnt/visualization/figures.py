@@ -6,12 +6,9 @@ these are grids of heat maps, which is what matplotlib's subplots are for.
 """
 import math
 
-import matplotlib
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
 
 PANEL_INCHES = 2.0
 DPI = 100

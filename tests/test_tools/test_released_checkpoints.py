@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 import torch
 from conftest import ROOT, run_tool
 from mmengine.config import Config
@@ -113,3 +114,59 @@ def test_converter_refuses_other_files(tmp_path):
                                str(tmp_path / 'out.pth')], cwd=ROOT, capture_output=True, text=True)
         assert proc.returncode != 0 and msg in proc.stderr
         assert not osp.exists(tmp_path / 'out.pth')
+
+
+@pytest.mark.parametrize('fmt', ['official', 'timm', 'mmpretrain'])
+def test_test_tool_reads_each_release_as_downloaded(fmt, tmp_path):
+    """The file as released gives the same predictions as the converter's output."""
+    import pickle
+
+    import numpy as np
+
+    from mmtnt.checkpoint import load_tnt_checkpoint
+    release, config = {
+        'official': (lambda: official_state_dict(timm_model()), 'configs/tnt/tnt-s_16xb64_in1k.py'),
+        'timm': (lambda: {'state_dict': timm_model(seed=1).state_dict()},
+                 'configs/tnt/tnt-s_16xb64_in1k.py'),
+        'mmpretrain': (lambda: mmpretrain_checkpoint(mmpretrain_classifier(seed=2)), LEGACY),
+    }[fmt]
+    raw, converted = str(tmp_path / 'release.pth'), str(tmp_path / 'converted.pth')
+    torch.save(release(), raw)
+    torch.save({'state_dict': load_tnt_checkpoint(raw)[0]}, converted)
+    root = str(tmp_path / 'imagenet')
+    paths = make_imagenet_val(root, names=('coffee', 'rocket'))
+    with open(osp.join(root, 'meta', 'val.txt'), 'w') as f:
+        f.writelines(f'{osp.basename(p)} 0\n' for p in paths)
+    scores = {}
+    for name, ckpt in (('raw', raw), ('converted', converted)):
+        out = str(tmp_path / f'{name}.pkl')
+        proc = run_tool(['tools/test.py', config, ckpt, '--out', out, '--work-dir',
+                         str(tmp_path / name), '--cfg-options',
+                         f'test_dataloader.dataset.data_root={root}',
+                         'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False'])
+        with open(out, 'rb') as f:
+            scores[name] = np.stack([p['pred_score'].numpy() for p in pickle.load(f)])
+        if name == 'raw':
+            assert f'{raw}: {fmt} format, converted to' in proc.stdout
+    assert scores['raw'].shape == (2, 1000)
+    np.testing.assert_allclose(scores['raw'], scores['converted'], atol=1e-6)
+
+
+def test_test_tool_refuses_a_file_that_does_not_fit_before_evaluating(tmp_path):
+    ckpt = str(tmp_path / 'resnet.pth')
+    torch.save({'state_dict': {'backbone.conv1.weight': torch.zeros(64, 3, 7, 7)}}, ckpt)
+    root = str(tmp_path / 'imagenet')
+    paths = make_imagenet_val(root, names=('coffee', ))
+    with open(osp.join(root, 'meta', 'val.txt'), 'w') as f:
+        f.write(f'{osp.basename(paths[0])} 0\n')
+    proc = subprocess.run([sys.executable, 'tools/test.py', 'configs/tnt/tnt-ti_16xb64_in1k.py',
+                           ckpt, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+                           f'test_dataloader.dataset.data_root={root}',
+                           'test_dataloader.num_workers=0',
+                           'test_dataloader.persistent_workers=False'],
+                          cwd=ROOT, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f'error: {ckpt} does not fit the model: ') and 'missing' in last
+    assert 'accuracy/top1' not in proc.stdout + proc.stderr

@@ -5,7 +5,11 @@
 """
 import sys
 
-from mmtnt.visualization.cli import done, load, parser
+import matplotlib
+
+matplotlib.use('Agg')  # this tool writes files; it opens no window
+
+from mmtnt.visualization.cli import done, load, parser  # noqa: E402
 
 
 def main(argv=None):

@@ -5,7 +5,11 @@
 
 The paper resizes the image to 1024x1024 for this figure; that is the default here.
 """
-from mmtnt.visualization.cli import block_indices, blocks_arg, done, load, parser
+import matplotlib
+
+matplotlib.use('Agg')  # this tool writes files; it opens no window
+
+from mmtnt.visualization.cli import block_indices, blocks_arg, done, load, parser  # noqa: E402
 
 
 def main(argv=None):

@@ -3,7 +3,11 @@
     python tools/visualization/vis_outer_attention.py CONFIG CHECKPOINT IMG --out-file F.png
         [--patch ROW COL] [--blocks 1 6 12]
 """
-from mmtnt.visualization.cli import block_indices, blocks_arg, done, load, parser
+import matplotlib
+
+matplotlib.use('Agg')  # this tool writes files; it opens no window
+
+from mmtnt.visualization.cli import block_indices, blocks_arg, done, load, parser  # noqa: E402
 
 
 def main(argv=None):

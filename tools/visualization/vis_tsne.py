@@ -10,7 +10,11 @@ embedding is scikit-learn's TSNE.
 """
 import sys
 
-from mmtnt.visualization.cli import done
+import matplotlib
+
+matplotlib.use('Agg')  # this tool writes files; it opens no window
+
+from mmtnt.visualization.cli import done  # noqa: E402
 
 
 def features(backbone, model, loader, block, max_samples, points):
@@ -60,8 +64,6 @@ def main(argv=None):
 
     import os.path as osp
 
-    import matplotlib
-    matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner

@@ -3,7 +3,11 @@
     python tools/visualization/vis_word_embeddings.py CONFIG CHECKPOINT IMG --out-file F.png
         [--blocks 1 6 12]
 """
-from mmtnt.visualization.cli import block_indices, blocks_arg, done, load, parser
+import matplotlib
+
+matplotlib.use('Agg')  # this tool writes files; it opens no window
+
+from mmtnt.visualization.cli import block_indices, blocks_arg, done, load, parser  # noqa: E402
 
 
 def main(argv=None):

@@ -1,0 +1,75 @@
+"""Files from the internet are data: a checkpoint whose pickle would run a command is refused by
+every entry point before the command runs; real checkpoints of every kind still load."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import ROOT
+
+from mmtnt.checkpoint import CheckpointFormatError, read_checkpoint
+from test_tools.helpers import DIGITS_CONFIG, digits_options
+
+
+class RunsACommand:
+    """Unpickling calls os.system (any code could stand there)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}', ))
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    marker = tmp_path / 'it_ran'
+    path = tmp_path / 'tnt_s_81.5.pth.tar'
+    torch.save({'state_dict': {'outer_pos': torch.zeros(1, 197, 384)},
+                'args': RunsACommand(marker)}, path)
+    return str(path), marker
+
+
+def test_reader_refuses_and_names_the_type(hostile):
+    path, marker = hostile
+    with pytest.raises(CheckpointFormatError, match=r'needs posix.system.*MMTNT_TRUST_CHECKPOINTS=1'):
+        read_checkpoint(path)
+    assert not marker.exists()
+
+
+def entry_points(path, digits_root, work):
+    opts = digits_options(digits_root, max_epochs=1)
+    return {
+        'tools/test.py': ['tools/test.py', DIGITS_CONFIG, path] + opts,
+        'tools/train.py --resume': ['tools/train.py', DIGITS_CONFIG, '--work-dir', work,
+                                    '--resume', path] + opts,
+        'load_from': ['tools/train.py', DIGITS_CONFIG, '--work-dir', work] + opts +
+        [f'load_from={path}'],
+        'Pretrained init': ['tools/train.py', DIGITS_CONFIG, '--work-dir', work] + opts +
+        ['model.backbone.init_cfg.type=Pretrained', f'model.backbone.init_cfg.checkpoint={path}'],
+        'converter': ['tools/model_converters/tnt_to_mmtnt.py', path, work + '/out.pth'],
+        'inference API': ['-c', 'import sys; from mmtnt.apis import get_model; '
+                          'get_model(sys.argv[1], sys.argv[2])', DIGITS_CONFIG, path],
+        'tools/infer.py': ['tools/infer.py', DIGITS_CONFIG, path, path, '--out-dir', work],
+    }
+
+
+def test_every_entry_point_refuses_it_before_it_runs(hostile, digits_root, tmp_path):
+    path, marker = hostile
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    for name, args in entry_points(path, digits_root, str(tmp_path / 'work')).items():
+        proc = subprocess.run([sys.executable] + args, cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=300)
+        out = proc.stdout + proc.stderr
+        assert proc.returncode != 0, name
+        assert 'posix.system' in out and 'MMTNT_TRUST_CHECKPOINTS=1' in out, (name, out[-2000:])
+        assert not marker.exists(), name
+
+
+def test_trusting_a_file_is_an_explicit_opt_in(hostile, monkeypatch):
+    path, marker = hostile
+    monkeypatch.setenv('MMTNT_TRUST_CHECKPOINTS', '1')
+    read_checkpoint(path)
+    assert marker.exists()
