@@ -406,9 +406,12 @@ def convert_release(filename, out_dir):
     return path, fmt
 
 
-def check_fits(model, filename):
+def check_fits(model, filename, head_may_differ=False):
     """Raise :class:`CheckpointFormatError` unless ``filename`` sets every weight of ``model``
-    with the right shape (the sentence position grid may differ: it is resized on load)."""
+    with the right shape (the sentence position grid may differ: it is resized on load).
+
+    ``head_may_differ``: a classifier head of another class count (fine-tuning) is accepted.
+    """
     checkpoint = read_checkpoint(filename)
     state = unwrap(checkpoint)
     state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
@@ -422,7 +425,8 @@ def check_fits(model, filename):
     unexpected = [k for k in state if k not in own]
     shapes = [f'{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}' for k in own
               if k in state and hasattr(state[k], 'shape') and state[k].shape != own[k].shape
-              and not k.endswith('patch_pos')]
+              and not k.endswith('patch_pos')
+              and not (head_may_differ and k.startswith('head.'))]
     if missing or unexpected or shapes:
         raise CheckpointFormatError(
             f'{filename} does not fit the model: {len(missing)} weights missing (e.g. '

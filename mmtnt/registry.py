@@ -9,6 +9,7 @@ caller's scope, so an mmtnt head's loss is still found in mmpretrain's registry 
 neck's layers in mmdet's.
 """
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
@@ -19,4 +20,6 @@ TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope='mmtnt',
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope='mmtnt',
                     locations=['mmtnt.datasets'])
 
-__all__ = ['DATASETS', 'MODELS', 'TRANSFORMS']
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope='mmtnt', locations=['mmtnt.engine'])
+
+__all__ = ['DATASETS', 'HOOKS', 'MODELS', 'TRANSFORMS']

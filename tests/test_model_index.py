@@ -7,7 +7,7 @@ import runpy
 
 import pytest
 from conftest import ROOT
-from mmengine.registry import MODELS, init_default_scope
+from mmengine.registry import MODELS, DefaultScope
 from modelindex.load_model_index import load
 
 from mmtnt.apis import list_models, model_info
@@ -55,7 +55,7 @@ def test_metafile_params_and_flops_match_the_config(model):
     cfg.model.backbone.pop('init_cfg', None)  # no download
     task = model.results[0].task
     size = SHAPES[task] or (cfg.model.backbone.get('img_size', 224), ) * 2
-    init_default_scope(cfg.default_scope)
-    flops, params = count(MODELS.build(cfg.model), size, cfg.default_scope)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        flops, params = count(MODELS.build(cfg.model), size, cfg.default_scope)
     assert params == model.metadata.parameters
     assert flops == pytest.approx(model.metadata.flops, rel=1e-4)

@@ -10,7 +10,9 @@ import os.path as osp
 import torch
 from mmengine.config import DictAction
 from mmengine.dist import get_dist_info
+from mmengine.model import is_model_wrapper
 
+from mmtnt.checkpoint import check_fits, convert_release
 from mmtnt.utils import build_runner, check_data, finish, load_config, run, setup_env
 
 
@@ -26,6 +28,9 @@ def parse_args():
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by (GPUs x batch) / auto_scale_lr.base_batch_size')
     parser.add_argument('--no-pin-memory', action='store_true', help='no pin_memory in loaders')
+    parser.add_argument('--load-partial', action='store_true',
+                        help='let load_from leave weights of the model unset (by default every '
+                        'weight but a classifier head of another class count must be in it)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. train_cfg.max_epochs=10')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
@@ -79,7 +84,16 @@ def main():
     setup_env(cfg, args.launcher)
     cfg = merge_args(cfg, args)
     check_data(cfg, ['train_dataloader', 'val_dataloader'])
+    checked = cfg.get('load_from') and not cfg.get('resume') and not args.load_partial
+    if checked:  # a TNT release (official, timm, mmpretrain) is converted first
+        source = cfg.load_from
+        cfg.load_from, _ = run(lambda: convert_release(
+            source, osp.join(cfg.work_dir, 'converted')), f'{source}: ')
     runner = build_runner(cfg)
+    if checked:
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        run(lambda: check_fits(model, cfg.load_from, head_may_differ=True),
+            f'{source}: ' if cfg.load_from != source else '')
     run(runner.train, f'{cfg.load_from}: ' if cfg.get('load_from') else '')
     rank, world_size = get_dist_info()
     # Every rank reports, so a multi-process launch shows that all of them took part.

@@ -11,6 +11,13 @@ default_hooks = dict(
                     backend_args=dict(backend='mmtnt_atomic')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # Augmentation and dropout drawn from (seed, position): --resume ends where an uninterrupted
+    # run ends (mmtnt/engine/exact_resume.py).
+    exact_resume=dict(type='mmtnt.ExactResumeHook'),
+    # A broken image or label stops the run naming the file (skip=True: skipped and counted);
+    # a NaN/inf loss stops it before the weights change (skip=True: the step is skipped).
+    broken_data=dict(type='mmtnt.BrokenDataHook', skip=False),
+    non_finite_loss=dict(type='mmtnt.NonFiniteLossHook', skip=False),
 )
 
 env_cfg = dict(

@@ -37,6 +37,10 @@ optim_wrapper = dict(
             '.pixel_pos': dict(decay_mult=0.),
         }))
 
-# Atomic checkpoint writes (mmtnt/fileio.py).
+# mmtnt's guarantees (docs/reliability.md): atomic checkpoints, exact resumption, broken data
+# and non-finite losses named in one line.
 default_hooks = dict(
-    checkpoint=dict(max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')))
+    checkpoint=dict(max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')),
+    exact_resume=dict(type='mmtnt.ExactResumeHook'),
+    broken_data=dict(type='mmtnt.BrokenDataHook', skip=False),
+    non_finite_loss=dict(type='mmtnt.NonFiniteLossHook', skip=False))

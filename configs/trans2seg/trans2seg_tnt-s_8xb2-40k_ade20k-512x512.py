@@ -31,8 +31,12 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='PolyLR', eta_min=0., power=0.9, begin=0, end=40000, by_epoch=False)
 ]
-# Atomic checkpoint writes (mmtnt/fileio.py).
+# mmtnt's guarantees (docs/reliability.md): atomic checkpoints, exact resumption, broken data
+# and non-finite losses named in one line.
 default_hooks = dict(
-    checkpoint=dict(max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')))
+    checkpoint=dict(max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')),
+    exact_resume=dict(type='mmtnt.ExactResumeHook'),
+    broken_data=dict(type='mmtnt.BrokenDataHook', skip=False),
+    non_finite_loss=dict(type='mmtnt.NonFiniteLossHook', skip=False))
 # base_batch_size = (8 GPUs) x (2 images per GPU); tools/train.py --auto-scale-lr scales lr.
 auto_scale_lr = dict(enable=False, base_batch_size=16)

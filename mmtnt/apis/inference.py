@@ -1,4 +1,5 @@
 """Build a model from a name, config path or Config; classify, detect or segment images."""
+import copy
 import re
 
 import numpy as np
@@ -60,14 +61,17 @@ def get_model(model, pretrained=False, device='cpu', url_mapping=None, **kwargs)
         cfg.model.pop('data_preprocessor')
     from mmengine.registry import MODELS
     with DefaultScope.overwrite_default_scope(scope):
-        net = MODELS.build(cfg.model)
+        net = MODELS.build(copy.deepcopy(cfg.model))  # some heads edit their config in place
     meta = {}
     if pretrained:
         if url_mapping is not None:
             pretrained = re.sub(url_mapping[0], url_mapping[1], pretrained)
         meta = load_checkpoint(net, pretrained).get('meta', {}) or {}
+    dataset_meta = meta.get('dataset_meta') or _dataset_meta(cfg, scope)
+    if scope == 'mmseg':  # what mmseg's init_model keeps (its visualiser takes no more)
+        dataset_meta = {k: dataset_meta[k] for k in ('classes', 'palette') if k in dataset_meta}
     # The names each toolbox's inferencer and visualiser read.
-    net.dataset_meta = net._dataset_meta = meta.get('dataset_meta') or _dataset_meta(cfg, scope)
+    net.dataset_meta = net._dataset_meta = dataset_meta
     net.cfg = net._config = cfg
     return net.to(device).eval()
 

@@ -7,6 +7,7 @@ import torch.distributed as dist
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmtnt.engine import BrokenSampleError, NonFiniteLossError
 from mmtnt.checkpoint import (TRUST_VARIABLE, CheckpointFormatError, checkpoint_types_allowed,
                               refused_type)
 
@@ -63,6 +64,10 @@ def run(runner_call, checkpoint_hint=''):
             return runner_call()
     except CheckpointFormatError as err:
         raise SystemExit(f'error: {checkpoint_hint}{err}')
+    except (BrokenSampleError, NonFiniteLossError) as err:
+        # From a dataloader worker the message ends the traceback torch re-raises.
+        last = str(err).strip().splitlines()[-1]
+        raise SystemExit(f'error: {last.split(type(err).__name__ + ": ", 1)[-1]}')
     except pickle.UnpicklingError as err:
         raise SystemExit(
             f'error: {checkpoint_hint}refused to load: it needs {refused_type(err)}, which no real '

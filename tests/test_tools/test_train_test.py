@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 from conftest import ROOT, run_tool
 
 from .helpers import DIGITS_CONFIG, digits_options, scalars
@@ -82,3 +83,21 @@ def test_dist_train_two_processes_on_cpu(digits_root, tmp_path):
     assert osp.isfile(osp.join(work, 'epoch_1.pth'))
     log = open(glob.glob(osp.join(work, '*', '*.log'))[0]).read()
     assert 'backend: gloo' in log.lower() or "'backend': 'gloo'" in log
+
+
+def test_load_from_that_does_not_fill_the_model_stops_unless_partial(digits_root, tmp_path):
+    ckpt = str(tmp_path / 'other.pth')
+    torch.save({'state_dict': {'backbone.cls_token': torch.zeros(1, 1, 192),
+                               'head.fc.weight': torch.zeros(3, 192)}}, ckpt)
+    opts = digits_options(digits_root, max_epochs=1, **{'train_dataloader.dataset.indices': 64,
+                                                         'val_dataloader.dataset.indices': 64})
+    cmd = [sys.executable, 'tools/train.py', DIGITS_CONFIG, '--work-dir', str(tmp_path)]
+    proc = subprocess.run(cmd + opts + [f'load_from={ckpt}'], cwd=ROOT, capture_output=True,
+                          text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f'error: {ckpt} does not fit the model: ') and 'missing' in last
+    assert 'head.fc' not in last.split('missing')[0]  # a head of another class count is fine
+    proc = subprocess.run(cmd + ['--load-partial'] + opts + [f'load_from={ckpt}'], cwd=ROOT,
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -18,9 +18,9 @@ def test_mmtnt_scope_inherits_and_builds_in_the_task_scope(tmp_path):
     # mmpretrain/mmdet/mmseg configs, so no such mark may stay (it would send ImageClassifier
     # to mmtnt's registry).
     assert "'_scope_'" not in str(cfg.to_dict())
-    from mmengine.registry import MODELS, init_default_scope
-    init_default_scope(cfg.default_scope)
-    assert type(MODELS.build(cfg.model)).__name__ == 'ImageClassifier'
+    from mmengine.registry import MODELS, DefaultScope
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        assert type(MODELS.build(cfg.model)).__name__ == 'ImageClassifier'
 
 
 def test_missing_package_config_names_the_config_folder(tmp_path):
