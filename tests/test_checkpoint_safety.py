@@ -42,27 +42,28 @@ def test_reader_refuses_and_names_the_type(hostile):
 def entry_points(path, digits_root, work):
     opts = digits_options(digits_root, max_epochs=1)
     return {
-        'tools/test.py': ['tools/test.py', DIGITS_CONFIG, path] + opts,
-        'tools/train.py --resume': ['tools/train.py', DIGITS_CONFIG, '--work-dir', work,
+        'tools/test.py': ['tools/test.py', DIGITS_CONFIG, path, '--work-dir', work + '/t'] + opts,
+        'tools/train.py --resume': ['tools/train.py', DIGITS_CONFIG, '--work-dir', work + '/r',
                                     '--resume', path] + opts,
-        'load_from': ['tools/train.py', DIGITS_CONFIG, '--work-dir', work] + opts +
+        'load_from': ['tools/train.py', DIGITS_CONFIG, '--work-dir', work + '/l'] + opts +
         [f'load_from={path}'],
-        'Pretrained init': ['tools/train.py', DIGITS_CONFIG, '--work-dir', work] + opts +
+        'Pretrained init': ['tools/train.py', DIGITS_CONFIG, '--work-dir', work + '/p'] + opts +
         ['model.backbone.init_cfg.type=Pretrained', f'model.backbone.init_cfg.checkpoint={path}'],
-        'converter': ['tools/model_converters/tnt_to_mmtnt.py', path, work + '/out.pth'],
+        'converter': ['tools/model_converters/tnt_to_mmtnt.py', path, work + '/c/out.pth'],
         'inference API': ['-c', 'import sys; from mmtnt.apis import get_model; '
                           'get_model(sys.argv[1], sys.argv[2])', DIGITS_CONFIG, path],
-        'tools/infer.py': ['tools/infer.py', DIGITS_CONFIG, path, path, '--out-dir', work],
+        'tools/infer.py': ['tools/infer.py', DIGITS_CONFIG, path, path, '--out-dir', work + '/i'],
     }
 
 
 def test_every_entry_point_refuses_it_before_it_runs(hostile, digits_root, tmp_path):
     path, marker = hostile
     env = dict(os.environ, PYTHONPATH=ROOT)
-    for name, args in entry_points(path, digits_root, str(tmp_path / 'work')).items():
-        proc = subprocess.run([sys.executable] + args, cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=300)
-        out = proc.stdout + proc.stderr
+    procs = {name: subprocess.Popen([sys.executable] + args, cwd=ROOT, env=env, text=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+             for name, args in entry_points(path, digits_root, str(tmp_path / 'work')).items()}
+    for name, proc in procs.items():
+        out = proc.communicate(timeout=300)[0]
         assert proc.returncode != 0, name
         assert 'posix.system' in out and 'MMTNT_TRUST_CHECKPOINTS=1' in out, (name, out[-2000:])
         assert not marker.exists(), name

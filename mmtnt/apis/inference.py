@@ -108,10 +108,12 @@ def get_inferencer(model, pretrained=False, device='cpu', **kwargs):
     scope = net.cfg.get('default_scope', 'mmpretrain')
     module, name = TASK_INFERENCERS[scope].rsplit('.', 1)
     inferencer_cls = getattr(__import__(module, fromlist=[name]), name)
-    if scope == 'mmpretrain':
-        return inferencer_cls(model=net, device=device)
-    inferencer = inferencer_cls(model=net.cfg, weights=None, device=device,
-                                **({'show_progress': False} if scope == 'mmdet' else {}))
+    # The toolboxes' inferencers set the process's default scope; keep it to this block.
+    with DefaultScope.overwrite_default_scope(scope):
+        if scope == 'mmpretrain':
+            return inferencer_cls(model=net, device=device)
+        inferencer = inferencer_cls(model=net.cfg, weights=None, device=device,
+                                    **({'show_progress': False} if scope == 'mmdet' else {}))
     inferencer.model = net
     inferencer.visualizer.dataset_meta = net.dataset_meta
     return inferencer

@@ -4,7 +4,7 @@ from mmengine.logging import print_log
 
 from mmtnt.datasets.sample_checks import check_annotation, check_image_file, sample_files
 from mmtnt.registry import HOOKS
-from .dataloader import rebuild_dataloader, replace_train_dataloader
+from .dataloader import DatasetWrapper, rebuild_dataloader, replace_train_dataloader
 
 HINT = ('tools/misc/verify_dataset.py CONFIG lists every broken file; to skip broken samples '
         'instead, set default_hooks.broken_data.skip=True')
@@ -14,26 +14,18 @@ class BrokenSampleError(RuntimeError):
     """A training sample whose files or annotations cannot be used."""
 
 
-class GuardedDataset:
+class GuardedDataset(DatasetWrapper):
     """Checks each sample (its files end as complete images, labels and boxes are in range, it
     loads) before handing it out; a broken one raises :class:`BrokenSampleError`, or with
     ``skip=True`` is logged, counted and replaced by the next sample."""
 
     def __init__(self, dataset, skip=False, max_skips=100):
-        self.dataset = dataset
+        super().__init__(dataset)
         self.skip = skip
         self.max_skips = max_skips
         self.skipped = 0
         classes = getattr(dataset, 'metainfo', {}).get('classes')
         self.num_classes = len(classes) if classes else None
-
-    def __len__(self):
-        return len(self.dataset)
-
-    def __getattr__(self, name):  # metainfo and the rest of the real dataset
-        if name.startswith('__') or name == 'dataset':  # unpickling in a worker
-            raise AttributeError(name)
-        return getattr(self.dataset, name)
 
     def problem(self, index):
         """(file, reason) of a broken sample, else (None, loaded data)."""

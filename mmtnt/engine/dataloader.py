@@ -4,6 +4,21 @@ import copy
 from torch.utils.data import DataLoader
 
 
+class DatasetWrapper:
+    """Forwards everything but ``__getitem__`` to ``dataset`` (metainfo, get_data_info ...)."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getattr__(self, name):
+        if name.startswith('__') or name == 'dataset':  # unpickling in a worker
+            raise AttributeError(name)
+        return getattr(self.dataset, name)
+
+
 def rebuild_dataloader(loader, dataset, wrap_sampler=None):
     """A DataLoader like ``loader`` (workers, collate, batch sampler ...) over ``dataset``, its
     sampler passed through ``wrap_sampler`` if given."""

@@ -7,7 +7,7 @@ from mmengine.dist import get_dist_info
 from mmengine.hooks import Hook
 
 from mmtnt.registry import HOOKS
-from .dataloader import rebuild_dataloader, replace_train_dataloader
+from .dataloader import DatasetWrapper, rebuild_dataloader, replace_train_dataloader
 
 _MIX = 0x9E3779B97F4A7C15  # odd 64-bit constant (golden ratio) to spread the counters
 
@@ -28,21 +28,13 @@ def seed_everything(seed):
     torch.manual_seed(seed)
 
 
-class SeededDataset:
+class SeededDataset(DatasetWrapper):
     """Wraps a dataset whose keys are ``index + len(dataset) * counter``: seeds every RNG from
     (seed, counter) before loading ``dataset[index]``, in whichever worker loads it."""
 
     def __init__(self, dataset, seed):
-        self.dataset = dataset
+        super().__init__(dataset)
         self.seed = seed
-
-    def __len__(self):
-        return len(self.dataset)
-
-    def __getattr__(self, name):  # metainfo and the rest of the real dataset
-        if name.startswith('__') or name == 'dataset':  # unpickling in a worker
-            raise AttributeError(name)
-        return getattr(self.dataset, name)
 
     def __getitem__(self, key):
         counter, index = divmod(int(key), len(self.dataset))

@@ -1,6 +1,7 @@
 # ImageNet-1k in mmpretrain's layout (see docs/dataset_prepare.md) with the DeiT/TNT recipe:
 # RandAugment m9 (std .5), random erasing .25, repeated augmentation, mean = std = 127.5,
 # bicubic resize 248 -> centre crop 224 at test time.
+_base_ = './tnt_augment.py'
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
 data_preprocessor = dict(
@@ -9,28 +10,13 @@ data_preprocessor = dict(
     std=[127.5, 127.5, 127.5],
     to_rgb=True,
 )
-pad_val = [128, 128, 128]
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(pad_val=pad_val, interpolation='bicubic')),
-    dict(
-        type='RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=pad_val,
-        fill_std=[127.5, 127.5, 127.5]),
+    _base_.rand_augment,
+    _base_.random_erasing,
     dict(type='PackInputs'),
 ]
 

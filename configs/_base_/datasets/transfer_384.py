@@ -1,33 +1,19 @@
 # Paper Table 9 fine-tuning data: the pre-training augmentations kept ("we adopt the same training
 # settings as those at the pre-training stage by preserving all data augmentation strategies"),
 # at 384x384. Dataset-specific files (transfer_<dataset>_384.py) set the dataset and classes.
+_base_ = './tnt_augment.py'
 data_preprocessor = dict(
     mean=[127.5, 127.5, 127.5],
     std=[127.5, 127.5, 127.5],
     to_rgb=True,
 )
-pad_val = [128, 128, 128]
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=384, backend='pillow', interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(pad_val=pad_val, interpolation='bicubic')),
-    dict(
-        type='RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=pad_val,
-        fill_std=[127.5, 127.5, 127.5]),
+    _base_.rand_augment,
+    _base_.random_erasing,
     dict(type='PackInputs'),
 ]
 

@@ -3,26 +3,11 @@
 # LoadImageFromFile; the augmentations are the pre-training ones of transfer_384.py.
 _base_ = './transfer_384.py'
 data_preprocessor = dict(num_classes=10)
-pad_val = [128, 128, 128]
 train_pipeline = [
     dict(type='RandomResizedCrop', scale=384, backend='pillow', interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(pad_val=pad_val, interpolation='bicubic')),
-    dict(
-        type='RandomErasing',
-        erase_prob=0.25,
-        mode='rand',
-        min_area_ratio=0.02,
-        max_area_ratio=1 / 3,
-        fill_color=pad_val,
-        fill_std=[127.5, 127.5, 127.5]),
+    _base_.rand_augment,
+    _base_.random_erasing,
     dict(type='PackInputs'),
 ]
 # A 32x32 image has no border to crop: resized straight to 384.
