@@ -1,7 +1,6 @@
 """Files from the internet are data: a checkpoint whose pickle would run a command is refused by
 every entry point before the command runs; real checkpoints of every kind still load."""
 import os
-import os.path as osp
 import subprocess
 import sys
 

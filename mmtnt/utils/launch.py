@@ -7,9 +7,9 @@ import torch.distributed as dist
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmtnt.engine import BrokenSampleError, NonFiniteLossError
 from mmtnt.checkpoint import (TRUST_VARIABLE, CheckpointFormatError, checkpoint_types_allowed,
                               refused_type)
+from mmtnt.engine import BrokenSampleError, NonFiniteLossError
 
 TASK_SCOPES = ('mmpretrain', 'mmdet', 'mmseg')
 

@@ -30,7 +30,6 @@ import os
 import os.path as osp
 import platform
 import statistics
-import sys
 import time
 
 import torch
