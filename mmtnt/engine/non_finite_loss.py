@@ -37,7 +37,8 @@ class NonFiniteLossHook(Hook):
 
         def parse_and_keep(losses):
             loss, log_vars = parse_losses(losses)
-            self.terms = {k: float(v) for k, v in log_vars.items()}
+            self.terms = {k: float(v.detach() if torch.is_tensor(v) else v)
+                          for k, v in log_vars.items()}
             return loss, log_vars
 
         model.parse_losses = parse_and_keep
