@@ -1,10 +1,12 @@
 """mmtnt: Transformer in Transformer (TNT) for the OpenMMLab 2.x stack."""
+import importlib
+
 from mmengine.utils import digit_version
 
 from .version import __version__
 
-# The versions mmtnt is tested with; outside these ranges configs or registries break in
-# ways that are hard to trace back, so say so at import time.
+# The versions mmtnt is tested with; outside these ranges configs or registries
+# break in ways that are hard to trace back, so say so at import time.
 _REQUIRED = {
     'mmengine': ('0.10.0', '0.11.0'),
     'mmcv': ('2.1.0', '2.2.0'),
@@ -13,15 +15,17 @@ _REQUIRED = {
 
 
 def _check_versions():
-    import importlib
     for name, (low, high) in _REQUIRED.items():
         try:
             version = importlib.import_module(name).__version__
         except ImportError as err:
             raise ImportError(
-                f'mmtnt needs {name}>={low},<{high} but it cannot be imported ({err}). '
-                'Run `make setup` (or tools/setup_env.sh) to create the tested environment.') from err
-        if not digit_version(low) <= digit_version(version) < digit_version(high):
+                f'mmtnt needs {name}>={low},<{high} but it cannot be imported '
+                f'({err}). '
+                'Run `make setup` (or tools/setup_env.sh) to create the '
+                'tested environment.') from err
+        if not digit_version(low) <= digit_version(version) < digit_version(
+                high):
             raise ImportError(
                 f'mmtnt needs {name}>={low},<{high}, found {version}. '
                 'Install the versions in requirements/ (`make setup` does).')
@@ -32,6 +36,7 @@ _check_versions()
 from . import fileio  # noqa: E402,F401  (atomic checkpoint writes)
 from .utils.config import register_config_scope  # noqa: E402
 
-register_config_scope()  # configs may inherit `mmtnt::tnt/tnt-s_16xb64_in1k.py`
+register_config_scope(
+)  # configs may inherit `mmtnt::tnt/tnt-s_16xb64_in1k.py`
 
 __all__ = ['__version__']

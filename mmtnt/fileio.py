@@ -1,5 +1,6 @@
-"""Atomic checkpoint writes: the ``mmtnt_atomic`` file backend, chosen in a config with
-``default_hooks = dict(checkpoint=dict(backend_args=dict(backend='mmtnt_atomic')))``."""
+"""Atomic checkpoint writes: the ``mmtnt_atomic`` file backend, chosen in a
+config with ``default_hooks =
+dict(checkpoint=dict(backend_args=dict(backend='mmtnt_atomic')))``."""
 import os
 import os.path as osp
 import tempfile
@@ -11,15 +12,17 @@ ATOMIC_BACKEND = 'mmtnt_atomic'
 
 
 class AtomicLocalBackend(LocalBackend):
-    """:class:`mmengine.fileio.LocalBackend` whose ``put``/``put_text`` are all-or-nothing:
-    written to a temporary file in the same folder, then renamed over the target."""
+    """:class:`mmengine.fileio.LocalBackend` whose ``put``/``put_text`` are
+    all-or-nothing: written to a temporary file in the same folder, then
+    renamed over the target."""
 
     @staticmethod
     def _atomic_write(data, filepath, mode, encoding=None):
         filepath = str(filepath)
         folder = osp.dirname(osp.abspath(filepath))
         mmengine.mkdir_or_exist(folder)
-        fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(filepath) + '.', dir=folder)
+        fd, tmp = tempfile.mkstemp(
+            prefix='.' + osp.basename(filepath) + '.', dir=folder)
         try:
             with os.fdopen(fd, mode, encoding=encoding) as f:
                 f.write(data)
@@ -39,5 +42,6 @@ class AtomicLocalBackend(LocalBackend):
 
 
 # A new name, nothing replaced: configs choose it for their checkpoints with
-# default_hooks.checkpoint.backend_args=dict(backend='mmtnt_atomic') (mmtnt's own configs do).
+# default_hooks.checkpoint.backend_args=dict(backend='mmtnt_atomic') (mmtnt's
+# own configs do).
 register_backend(ATOMIC_BACKEND, AtomicLocalBackend)

@@ -1,10 +1,11 @@
-"""Evaluate a checkpoint on a config's test set (classification, detection or segmentation).
+"""Evaluate a checkpoint on a config's test set (classification, detection or
+segmentation).
 
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl] [--show-dir DIR]
-                                           [--cfg-options k=v ...] [--launcher ...]
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl]
+        [--show-dir DIR] [--cfg-options k=v ...] [--launcher ...]
 
-Checkpoints of any known TNT format (mmtnt, mmpretrain, timm, official) load directly;
-see docs/checkpoints.md.
+Checkpoints of any known TNT format (mmtnt, mmpretrain, timm, official) load
+directly; see docs/checkpoints.md.
 """
 import argparse
 import os
@@ -15,7 +16,8 @@ from mmengine.evaluator import DumpResults
 from mmengine.model import is_model_wrapper
 
 from mmtnt.checkpoint import check_fits, convert_release
-from mmtnt.utils import build_runner, check_data, finish, load_config, run, setup_env
+from mmtnt.utils import (build_runner, check_data, finish, load_config, run,
+                         setup_env)
 
 
 def parse_args():
@@ -23,14 +25,29 @@ def parse_args():
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
-    parser.add_argument('--out', help='dump predictions to this pickle file for offline analysis')
-    parser.add_argument('--show-dir', help='write visualised predictions under work_dir/time/DIR '
-                        '(segmentation: work_dir/DIR/vis_data/vis_image)')
-    parser.add_argument('--show', action='store_true', help='show predictions in a window')
-    parser.add_argument('--wait-time', type=float, default=2, help='seconds between shown images')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. test_dataloader.batch_size=8')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument(
+        '--out',
+        help='dump predictions to this pickle file for offline analysis')
+    parser.add_argument(
+        '--show-dir',
+        help='write visualised predictions under work_dir/time/DIR '
+        '(segmentation: work_dir/DIR/vis_data/vis_image)')
+    parser.add_argument(
+        '--show', action='store_true', help='show predictions in a window')
+    parser.add_argument(
+        '--wait-time',
+        type=float,
+        default=2,
+        help='seconds between shown images')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. test_dataloader.batch_size=8')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -39,11 +56,17 @@ def parse_args():
 
 
 def enable_visualization(cfg, args):
-    """Each toolbox names its visualisation hook differently; switch on whichever is there."""
+    """Each toolbox names its visualisation hook differently; switch on
+    whichever is there.
+    """
     hook = cfg.default_hooks.get('visualization')
     if hook is None:
-        raise SystemExit('error: --show/--show-dir need default_hooks.visualization in the config.')
-    hook['interval'] = 1  # every test image, not every 50th/5000th as during training
+        raise SystemExit(
+            'error: --show/--show-dir need default_hooks.visualization in the '
+            'config.')
+    hook[
+        # every test image, not every 50th/5000th as during training
+        'interval'] = 1
     if cfg.default_scope == 'mmpretrain':
         hook['enable'] = True
         if args.show_dir:
@@ -54,7 +77,9 @@ def enable_visualization(cfg, args):
         if args.show_dir:  # relative to the run's folder in the work dir
             hook['test_out_dir'] = args.show_dir
         hook['show'] = args.show
-    else:  # mmseg: its hook draws through the visualizer's backends, so move their folder
+    # mmseg: its hook draws through the visualizer's backends, so move their
+    # folder
+    else:
         hook['draw'] = True
         if args.show_dir:
             cfg.visualizer['save_dir'] = osp.join(cfg.work_dir, args.show_dir)
@@ -65,30 +90,41 @@ def enable_visualization(cfg, args):
 def main():
     args = parse_args()
     if not osp.isfile(args.checkpoint):
-        raise SystemExit(f'error: checkpoint {args.checkpoint!r} does not exist.')
+        raise SystemExit(
+            f'error: checkpoint {args.checkpoint!r} does not exist.')
     cfg = load_config(args.config, args.cfg_options)
     setup_env(cfg, args.launcher)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
     check_data(cfg, ['test_dataloader'])
-    # A TNT release (official, timm, mmpretrain) is converted into the work dir first.
-    cfg.load_from, release = run(lambda: convert_release(
-        args.checkpoint, osp.join(cfg.work_dir, 'converted')), f'{args.checkpoint}: ')
+    # A TNT release (official, timm, mmpretrain) is converted into the work dir
+    # first.
+    cfg.load_from, release = run(
+        lambda: convert_release(args.checkpoint,
+                                osp.join(cfg.work_dir, 'converted')),
+        f'{args.checkpoint}: ')
     if release:
-        print(f'{args.checkpoint}: {release} format, converted to {cfg.load_from}')
+        print(f'{args.checkpoint}: {release} format, converted to '
+              f'{cfg.load_from}')
     runner = build_runner(cfg)
-    # Never evaluate a half-loaded model: every weight must come from the checkpoint.
-    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-    run(lambda: check_fits(model, cfg.load_from), f'{args.checkpoint}: ' if release else '')
+    # Never evaluate a half-loaded model: every weight must come from the
+    # checkpoint.
+    model = runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+    run(lambda: check_fits(model, cfg.load_from),
+        f'{args.checkpoint}: ' if release else '')
     if args.out:
         if not args.out.endswith(('.pkl', '.pickle')):
-            raise SystemExit(f'error: --out {args.out!r} must end with .pkl or .pickle.')
-        runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
+            raise SystemExit(
+                f'error: --out {args.out!r} must end with .pkl or .pickle.')
+        runner.test_evaluator.metrics.append(
+            DumpResults(out_file_path=args.out))
     metrics = run(runner.test, f'{args.checkpoint}: ')
     finish()
     return metrics

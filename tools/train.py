@@ -1,7 +1,9 @@
-"""Train a classifier, detector or segmentor from a config (the task follows default_scope).
+"""Train a classifier, detector or segmentor from a config (the task follows
+default_scope).
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--auto-scale-lr]
-                                 [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+        [--auto-scale-lr] [--cfg-options k=v ...] [--launcher
+        none|pytorch|slurm]
 """
 import argparse
 import os
@@ -13,7 +15,8 @@ from mmengine.dist import get_dist_info
 from mmengine.model import is_model_wrapper
 
 from mmtnt.checkpoint import check_fits, convert_release
-from mmtnt.utils import build_runner, check_data, finish, load_config, run, setup_env
+from mmtnt.utils import (build_runner, check_data, finish, load_config, run,
+                         setup_env)
 
 
 def parse_args():
@@ -21,19 +24,41 @@ def parse_args():
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
-        help='resume from the given checkpoint, or from the latest one in the work dir if none')
-    parser.add_argument('--amp', action='store_true', help='automatic mixed precision (GPU)')
-    parser.add_argument('--no-validate', action='store_true', help='skip validation in training')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the lr by (GPUs x batch) / auto_scale_lr.base_batch_size')
-    parser.add_argument('--no-pin-memory', action='store_true', help='no pin_memory in loaders')
-    parser.add_argument('--load-partial', action='store_true',
-                        help='let load_from leave weights of the model unset (by default every '
-                        'weight but a classifier head of another class count must be in it)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. train_cfg.max_epochs=10')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help=('resume from the given checkpoint, or from the latest one in '
+              'the work dir if none'))
+    parser.add_argument(
+        '--amp', action='store_true', help='automatic mixed precision (GPU)')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='skip validation in training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the lr by (GPUs x batch) / auto_scale_lr.base_batch_size')
+    parser.add_argument(
+        '--no-pin-memory',
+        action='store_true',
+        help='no pin_memory in loaders')
+    parser.add_argument(
+        '--load-partial',
+        action='store_true',
+        help='let load_from leave weights of the model unset (by default '
+        'every '
+        'weight but a classifier head of another class count must be in it)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. train_cfg.max_epochs=10')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -46,12 +71,15 @@ def merge_args(cfg, args):
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
         if not torch.cuda.is_available():
-            raise SystemExit('error: --amp needs a CUDA GPU (mmengine AmpOptimWrapper); none is '
-                             'visible. Train in float32 on CPU, i.e. without --amp.')
+            raise SystemExit(
+                'error: --amp needs a CUDA GPU (mmengine AmpOptimWrapper); '
+                'none is '
+                'visible. Train in float32 on CPU, i.e. without --amp.')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
@@ -59,20 +87,25 @@ def merge_args(cfg, args):
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         if not osp.isfile(args.resume):
-            raise SystemExit(f'error: --resume checkpoint {args.resume!r} does not exist.')
+            raise SystemExit(
+                f'error: --resume checkpoint {args.resume!r} does not exist.')
         cfg.resume, cfg.load_from = True, args.resume
 
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
 
     if args.auto_scale_lr:
-        if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
-            raise SystemExit('error: --auto-scale-lr needs auto_scale_lr.base_batch_size in the '
-                             'config (e.g. auto_scale_lr = dict(base_batch_size=1024)).')
+        scaling = cfg.get('auto_scale_lr') or {}
+        if 'base_batch_size' not in scaling:
+            raise SystemExit(
+                'error: --auto-scale-lr needs auto_scale_lr.base_batch_size '
+                'in the '
+                'config (e.g. auto_scale_lr = dict(base_batch_size=1024)).')
         cfg.auto_scale_lr.enable = True
 
     if args.no_pin_memory:
-        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        for loader in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader'):
             if cfg.get(loader) is not None:
                 cfg[loader]['pin_memory'] = False
     return cfg
@@ -84,21 +117,29 @@ def main():
     setup_env(cfg, args.launcher)
     cfg = merge_args(cfg, args)
     check_data(cfg, ['train_dataloader', 'val_dataloader'])
-    checked = cfg.get('load_from') and not cfg.get('resume') and not args.load_partial
-    if checked:  # a TNT release (official, timm, mmpretrain) is converted first
+    checked = cfg.get(
+        'load_from') and not cfg.get('resume') and not args.load_partial
+    # a TNT release (official, timm, mmpretrain) is converted first
+    if checked:
         source = cfg.load_from
-        cfg.load_from, _ = run(lambda: convert_release(
-            source, osp.join(cfg.work_dir, 'converted')), f'{source}: ')
+        cfg.load_from, _ = run(
+            lambda: convert_release(source, osp.join(cfg.work_dir, 'converted')
+                                    ), f'{source}: ')
     runner = build_runner(cfg)
     if checked:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
         run(lambda: check_fits(model, cfg.load_from, head_may_differ=True),
             f'{source}: ' if cfg.load_from != source else '')
     run(runner.train, f'{cfg.load_from}: ' if cfg.get('load_from') else '')
     rank, world_size = get_dist_info()
-    # Every rank reports, so a multi-process launch shows that all of them took part.
-    print(f'[rank {rank}/{world_size}] training finished at epoch {runner.epoch}, '
-          f'iteration {runner.iter}; work dir: {runner.work_dir}', flush=True)
+    # Every rank reports, so a multi-process launch shows that all of them took
+    # part.
+    print(
+        f'[rank {rank}/{world_size}] training finished at epoch '
+        f'{runner.epoch}, '
+        f'iteration {runner.iter}; work dir: {runner.work_dir}',
+        flush=True)
     finish()
 
 

@@ -1,14 +1,17 @@
-# Faster R-CNN + FPN, TNT-S, 1x on COCO (paper Table 13: 41.5 box AP, 48.1M params).
-# mmdet's own R50-FPN 1x config (RPN, RoI head, COCO pipeline, 1x schedule, runtime) with two
-# changes: TNT-S blocks 3, 6, 9, 12 resampled to strides 4-32 by 4x4 (de)convolutions
-# (mmtnt.TNTFeaturePyramid) instead of ResNet-50, and AdamW instead of SGD 0.02, which does not
-# suit a transformer backbone (lr and decay as mmdet's Swin/ViT 1x configs).
+# Faster R-CNN + FPN, TNT-S, 1x on COCO (paper Table 13: 41.5 box AP, 48.1M
+# params). mmdet's own R50-FPN 1x config (RPN, RoI head, COCO pipeline, 1x
+# schedule, runtime) with two changes: TNT-S blocks 3, 6, 9, 12 resampled to
+# strides 4-32 by 4x4 (de)convolutions (mmtnt.TNTFeaturePyramid) instead of
+# ResNet-50, and AdamW instead of SGD 0.02, which does not suit a transformer
+# backbone (lr and decay as mmdet's Swin/ViT 1x configs).
 _base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
 
-pretrained = ('https://github.com/huawei-noah/Efficient-AI-Backbones/releases/download/tnt/'
+pretrained = ('https://github.com/huawei-noah/Efficient-AI-Backbones/'
+              'releases/download/tnt/'
               'tnt_s_81.5.pth.tar')
 model = dict(
-    data_preprocessor=dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5]),  # TNT's
+    data_preprocessor=dict(
+        mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5]),  # TNT's
     backbone=dict(
         _delete_=True,
         type='mmtnt.TNT',
@@ -17,17 +20,30 @@ model = dict(
         out_indices=(2, 5, 8, 11),
         out_type='featmap',
         drop_path_rate=0.1,
-        # Any TNT checkpoint (official, timm, mmpretrain, mmtnt) loads with this prefix.
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+        # Any TNT checkpoint (official, timm, mmpretrain, mmtnt) loads with
+        # this prefix.
+        init_cfg=dict(
+            type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
     neck=[
-        dict(type='mmtnt.TNTFeaturePyramid', in_channels=384, scales=(4, 2, 1, 0.5),
-             downsample='conv'),
-        dict(type='FPN', in_channels=[384, 384, 384, 384], out_channels=256, num_outs=5),
+        dict(
+            type='mmtnt.TNTFeaturePyramid',
+            in_channels=384,
+            scales=(4, 2, 1, 0.5),
+            downsample='conv'),
+        dict(
+            type='FPN',
+            in_channels=[384, 384, 384, 384],
+            out_channels=256,
+            num_outs=5),
     ])
 
 optim_wrapper = dict(
-    optimizer=dict(_delete_=True, type='AdamW', lr=0.0001, betas=(0.9, 0.999),
-                   weight_decay=0.05),
+    optimizer=dict(
+        _delete_=True,
+        type='AdamW',
+        lr=0.0001,
+        betas=(0.9, 0.999),
+        weight_decay=0.05),
     paramwise_cfg=dict(
         norm_decay_mult=0.,
         bias_decay_mult=0.,
@@ -37,10 +53,11 @@ optim_wrapper = dict(
             '.pixel_pos': dict(decay_mult=0.),
         }))
 
-# mmtnt's guarantees (docs/reliability.md): atomic checkpoints, exact resumption, broken data
-# and non-finite losses named in one line.
+# mmtnt's guarantees (docs/reliability.md): atomic checkpoints, exact
+# resumption, broken data and non-finite losses named in one line.
 default_hooks = dict(
-    checkpoint=dict(max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')),
+    checkpoint=dict(
+        max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')),
     exact_resume=dict(type='mmtnt.ExactResumeHook'),
     broken_data=dict(type='mmtnt.BrokenDataHook', skip=False),
     non_finite_loss=dict(type='mmtnt.NonFiniteLossHook', skip=False))

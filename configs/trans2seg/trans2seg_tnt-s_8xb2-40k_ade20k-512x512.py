@@ -1,7 +1,7 @@
-# Trans2Seg, TNT-S, 40k iterations on ADE20K at 512x512 (paper Table 11: 43.6 mIoU, 32.1M
-# params, 30.4 GFLOPs), 8 GPUs x 2 images, single-scale sliding-window test. mmseg's own ADE20K
-# data, runtime and 40k schedule, with AdamW 1e-4 and poly decay to 0 (the PVT/TNT ADE20K recipe)
-# instead of SGD.
+# Trans2Seg, TNT-S, 40k iterations on ADE20K at 512x512 (paper Table 11: 43.6
+# mIoU, 32.1M params, 30.4 GFLOPs), 8 GPUs x 2 images, single-scale
+# sliding-window test. mmseg's own ADE20K data, runtime and 40k schedule, with
+# AdamW 1e-4 and poly decay to 0 (the PVT/TNT ADE20K recipe) instead of SGD.
 _base_ = [
     '../_base_/models/trans2seg_tnt-s.py',
     'mmseg::_base_/datasets/ade20k.py',
@@ -9,15 +9,23 @@ _base_ = [
     'mmseg::_base_/schedules/schedule_40k.py',
 ]
 
-# Names the image and label files when a label is out of range or of another size.
+# Names the image and label files when a label is out of range or of another
+# size.
 check_label = dict(type='mmtnt.CheckSegLabel', num_classes=150)
-train_pipeline = _base_.train_pipeline[:2] + [check_label] + _base_.train_pipeline[2:]
-test_pipeline = _base_.test_pipeline[:3] + [check_label] + _base_.test_pipeline[3:]
+train_pipeline = _base_.train_pipeline[:2] + [check_label
+                                              ] + _base_.train_pipeline[2:]
+test_pipeline = _base_.test_pipeline[:3] + [check_label
+                                            ] + _base_.test_pipeline[3:]
 train_dataloader = dict(batch_size=2, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-optimizer = dict(_delete_=True, type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=1e-4)
+optimizer = dict(
+    _delete_=True,
+    type='AdamW',
+    lr=1e-4,
+    betas=(0.9, 0.999),
+    weight_decay=1e-4)
 optim_wrapper = dict(
     optimizer=optimizer,
     paramwise_cfg=dict(
@@ -29,14 +37,22 @@ optim_wrapper = dict(
             '.class_embed': dict(decay_mult=0.),
         }))
 param_scheduler = [
-    dict(type='PolyLR', eta_min=0., power=0.9, begin=0, end=40000, by_epoch=False)
+    dict(
+        type='PolyLR',
+        eta_min=0.,
+        power=0.9,
+        begin=0,
+        end=40000,
+        by_epoch=False)
 ]
-# mmtnt's guarantees (docs/reliability.md): atomic checkpoints, exact resumption, broken data
-# and non-finite losses named in one line.
+# mmtnt's guarantees (docs/reliability.md): atomic checkpoints, exact
+# resumption, broken data and non-finite losses named in one line.
 default_hooks = dict(
-    checkpoint=dict(max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')),
+    checkpoint=dict(
+        max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')),
     exact_resume=dict(type='mmtnt.ExactResumeHook'),
     broken_data=dict(type='mmtnt.BrokenDataHook', skip=False),
     non_finite_loss=dict(type='mmtnt.NonFiniteLossHook', skip=False))
-# base_batch_size = (8 GPUs) x (2 images per GPU); tools/train.py --auto-scale-lr scales lr.
+# base_batch_size = (8 GPUs) x (2 images per GPU); tools/train.py --auto-scale-
+# lr scales lr.
 auto_scale_lr = dict(enable=False, base_batch_size=16)

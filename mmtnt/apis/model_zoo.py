@@ -1,4 +1,6 @@
-"""Models by name from mmtnt's model index (``model-index.yml`` and its metafiles)."""
+"""Models by name from mmtnt's model index (``model-index.yml`` and its
+metafiles).
+"""
 import difflib
 import fnmatch
 import functools
@@ -10,13 +12,15 @@ PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def index_root():
-    """The folder that holds ``model-index.yml`` and ``configs/``: ``mmtnt/.mim`` when
-    installed, else the checkout (mmtnt on ``PYTHONPATH``)."""
+    """The folder that holds ``model-index.yml`` and ``configs/``:
+    ``mmtnt/.mim`` when installed, else the checkout (mmtnt on
+    ``PYTHONPATH``)."""
     for root in (osp.join(PACKAGE_DIR, '.mim'), osp.dirname(PACKAGE_DIR)):
         if osp.isfile(osp.join(root, 'model-index.yml')):
             return root
-    raise FileNotFoundError(f'{PACKAGE_DIR} has no .mim/model-index.yml: install mmtnt with pip '
-                            '(`pip install -e .` or a wheel), which puts it there.')
+    raise FileNotFoundError(
+        f'{PACKAGE_DIR} has no .mim/model-index.yml: install mmtnt with pip '
+        '(`pip install -e .` or a wheel), which puts it there.')
 
 
 @functools.lru_cache(maxsize=None)
@@ -37,7 +41,8 @@ def list_models(pattern=None, task=None):
     Args:
         pattern (str, optional): A wildcard pattern (fnmatch) over the names.
         task (str, optional): Only models with a result for this task, e.g.
-            ``'Image Classification'``, ``'Object Detection'``, ``'Semantic Segmentation'``.
+            ``'Image Classification'``, ``'Object Detection'``, ``'Semantic
+            Segmentation'``.
 
     Returns:
         list[str]: Sorted names.
@@ -53,13 +58,15 @@ def list_models(pattern=None, task=None):
 
 
 def model_info(name):
-    """The index entry of ``name`` (``.config``: absolute config path, ``.weights``: URL or
-    None, ``.results``, ``.metadata``). An unknown name raises ``ValueError`` naming the
-    closest ones."""
+    """The index entry of ``name`` (``.config``: absolute config path,
+    ``.weights``: URL or None, ``.results``, ``.metadata``). An unknown name
+    raises ``ValueError`` naming the closest ones."""
     model = _models().get(name.lower())
     if model is None:
-        close = difflib.get_close_matches(name.lower(), list(_models()), n=5, cutoff=0.5)
+        close = difflib.get_close_matches(
+            name.lower(), list(_models()), n=5, cutoff=0.5)
         hint = f'; did you mean {", ".join(close)}?' if close else ''
-        raise ValueError(f'no model named {name!r} in mmtnt\'s model index{hint} '
-                         '(mmtnt.apis.list_models() lists them all).')
+        raise ValueError(
+            f'no model named {name!r} in mmtnt\'s model index{hint} '
+            '(mmtnt.apis.list_models() lists them all).')
     return model

@@ -1,5 +1,6 @@
-"""Checks of one sample's files and annotations, shared by tools/misc/verify_dataset.py and the
-training guard (:class:`mmtnt.engine.BrokenDataHook`)."""
+"""Checks of one sample's files and annotations, shared by
+tools/misc/verify_dataset.py and the training guard
+(:class:`mmtnt.engine.BrokenDataHook`)."""
 import os.path as osp
 
 import numpy as np
@@ -7,11 +8,13 @@ from PIL import Image
 
 
 def check_image_file(path, decode=True):
-    """Problems of an image file: ``(errors, notes)``, lists of one-line strings.
+    """Problems of an image file: ``(errors, notes)``, lists of one-line
+    strings.
 
-    ``decode=False`` checks only that the file exists and ends as a complete JPEG/PNG does (what
-    the training guard can afford per sample); ``decode=True`` decodes every pixel with PIL and
-    also notes colour modes that are converted on load (CMYK, grayscale).
+    ``decode=False`` checks only that the file exists and ends as a complete
+    JPEG/PNG does (what the training guard can afford per sample);
+    ``decode=True`` decodes every pixel with PIL and also notes colour modes
+    that are converted on load (CMYK, grayscale).
     """
     if not osp.isfile(path):
         return ['file does not exist'], []
@@ -29,37 +32,47 @@ def check_image_file(path, decode=True):
         with Image.open(path) as img:
             mode = img.mode
             img.load()
-    except Exception as err:  # PIL: UnidentifiedImageError, OSError (truncated), ...
+    # PIL: UnidentifiedImageError, OSError (truncated), ...
+    except Exception as err:
         return [f'not a readable image ({type(err).__name__}: {err})'], []
     notes = []
     if mode == 'CMYK':
         notes.append('CMYK JPEG: converted to RGB when loaded')
     elif mode in ('L', 'LA', 'I', 'I;16', '1'):
-        notes.append(f'grayscale ({mode}): its channel is repeated to RGB when loaded')
+        notes.append(
+            f'grayscale ({mode}): its channel is repeated to RGB when loaded')
     return [], notes
 
 
 def check_annotation(info, num_classes=None):
-    """Problems of one ``get_data_info`` record: class labels out of range, boxes outside the
-    image. Returns a list of one-line strings."""
+    """Problems of one ``get_data_info`` record: class labels out of range,
+    boxes outside the image. Returns a list of one-line strings."""
     errors = []
     label = info.get('gt_label')
     if num_classes and label is not None:
         labels = np.atleast_1d(np.asarray(label))
         bad = labels[(labels < 0) | (labels >= num_classes)]
         if bad.size:
-            errors.append(f'class label {int(bad[0])} is outside 0..{num_classes - 1}')
+            errors.append(
+                f'class label {int(bad[0])} is outside 0..{num_classes - 1}')
     width, height = info.get('width'), info.get('height')
     for instance in info.get('instances', []):
         x1, y1, x2, y2 = instance.get('bbox', (0, 0, 0, 0))
-        if num_classes and not 0 <= instance.get('bbox_label', 0) < num_classes:
-            errors.append(f'box label {instance["bbox_label"]} is outside 0..{num_classes - 1}')
-        if width and height and (x1 < 0 or y1 < 0 or x2 > width or y2 > height):
-            errors.append(f'box {[round(v, 1) for v in (x1, y1, x2, y2)]} reaches outside the '
-                          f'{width}x{height} image')
+        if num_classes and not 0 <= instance.get('bbox_label',
+                                                 0) < num_classes:
+            errors.append(f'box label {instance["bbox_label"]} is outside '
+                          f'0..{num_classes - 1}')
+        if width and height and (x1 < 0 or y1 < 0 or x2 > width
+                                 or y2 > height):
+            errors.append(
+                f'box {[round(v, 1) for v in (x1, y1, x2, y2)]} reaches '
+                'outside the '
+                f'{width}x{height} image')
     return errors
 
 
 def sample_files(info):
-    """The files a record names: its image and, for segmentation, its label map."""
+    """The files a record names: its image and, for segmentation, its label
+    map.
+    """
     return [info[key] for key in ('img_path', 'seg_map_path') if info.get(key)]

@@ -1,12 +1,17 @@
-"""A broken training sample stops the run with one line naming it, or is skipped on request."""
+"""A broken training sample stops the run with one line naming it, or is
+skipped on request.
+"""
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
-from mmtnt.datasets.sample_checks import check_annotation, check_image_file, sample_files
+from mmtnt.datasets.sample_checks import (check_annotation, check_image_file,
+                                          sample_files)
 from mmtnt.registry import HOOKS
-from .dataloader import DatasetWrapper, rebuild_dataloader, replace_train_dataloader
+from .dataloader import (DatasetWrapper, rebuild_dataloader,
+                         replace_train_dataloader)
 
-HINT = ('tools/misc/verify_dataset.py CONFIG lists every broken file; to skip broken samples '
+HINT = ('tools/misc/verify_dataset.py CONFIG lists every broken file; to skip '
+        'broken samples '
         'instead, set default_hooks.broken_data.skip=True')
 
 
@@ -15,9 +20,10 @@ class BrokenSampleError(RuntimeError):
 
 
 class GuardedDataset(DatasetWrapper):
-    """Checks each sample (its files end as complete images, labels and boxes are in range, it
-    loads) before handing it out; a broken one raises :class:`BrokenSampleError`, or with
-    ``skip=True`` is logged, counted and replaced by the next sample."""
+    """Checks each sample (its files end as complete images, labels and boxes
+    are in range, it loads) before handing it out; a broken one raises
+    :class:`BrokenSampleError`, or with ``skip=True`` is logged, counted and
+    replaced by the next sample."""
 
     def __init__(self, dataset, skip=False, max_skips=100):
         super().__init__(dataset)
@@ -41,8 +47,12 @@ class GuardedDataset(DatasetWrapper):
         try:
             return None, self.dataset[index]
         except Exception as err:
-            lines = [line for line in str(err).strip().splitlines() if line.strip()]
-            return (files or ['?'])[0], f'{type(err).__name__}: {lines[-1] if lines else ""}'
+            lines = [
+                line for line in str(err).strip().splitlines() if line.strip()
+            ]
+            return (files or [
+                '?'
+            ])[0], f'{type(err).__name__}: {lines[-1] if lines else ""}'
 
     def __getitem__(self, index):
         for attempt in range(self.max_skips + 1):
@@ -53,10 +63,14 @@ class GuardedDataset(DatasetWrapper):
             if not self.skip:
                 raise BrokenSampleError(f'{where}: {found}. {HINT}.')
             self.skipped += 1
-            print_log(f'skipped {where}: {found} ({self.skipped} skipped in this process)',
-                      logger='current', level=30)
+            print_log(
+                f'skipped {where}: {found} ({self.skipped} skipped in this '
+                'process)',
+                logger='current',
+                level=30)
             index = (index + 1) % len(self.dataset)
-        raise BrokenSampleError(f'{self.max_skips} broken samples in a row, the last {where}.')
+        raise BrokenSampleError(
+            f'{self.max_skips} broken samples in a row, the last {where}.')
 
 
 @HOOKS.register_module()
@@ -64,8 +78,8 @@ class BrokenDataHook(Hook):
     """Guards the training data: see :class:`GuardedDataset`.
 
     Args:
-        skip (bool): Skip broken samples (logged and counted) instead of stopping.
-            Defaults to False.
+        skip (bool): Skip broken samples (logged and counted) instead of
+            stopping. Defaults to False.
     """
 
     priority = 'HIGHEST'  # wraps the dataset before ExactResumeHook seeds it
@@ -76,4 +90,6 @@ class BrokenDataHook(Hook):
     def before_train(self, runner):
         loader = runner.train_loop.dataloader
         replace_train_dataloader(
-            runner, rebuild_dataloader(loader, GuardedDataset(loader.dataset, self.skip)))
+            runner,
+            rebuild_dataloader(loader, GuardedDataset(loader.dataset,
+                                                      self.skip)))

@@ -1,4 +1,6 @@
-"""A NaN or infinite loss stops training with one line (or, on request, its step is skipped)."""
+"""A NaN or infinite loss stops training with one line (or, on request, its
+step is skipped).
+"""
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
@@ -14,14 +16,15 @@ class NonFiniteLossError(RuntimeError):
 class NonFiniteLossHook(Hook):
     """Checks the loss before every optimizer step of this run.
 
-    The run's own model and optimizer wrapper get a check in front of ``parse_losses`` and
-    ``update_params`` (instance attributes of this run's objects; nothing else changes). A
-    non-finite loss raises :class:`NonFiniteLossError` naming the iteration and every loss term,
+    The run's own model and optimizer wrapper get a check in front of
+    ``parse_losses`` and ``update_params`` (instance attributes of this run's
+    objects; nothing else changes). A non-finite loss raises
+    :class:`NonFiniteLossError` naming the iteration and every loss term,
     before the weights change, so the last checkpoint stays the last good one.
 
     Args:
-        skip (bool): Skip such a step instead (gradients dropped, logged and counted).
-            Defaults to False.
+        skip (bool): Skip such a step instead (gradients dropped, logged and
+            counted). Defaults to False.
     """
 
     priority = 'HIGHEST'
@@ -32,13 +35,16 @@ class NonFiniteLossHook(Hook):
         self.terms = {}
 
     def before_train(self, runner):
-        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        model = runner.model.module if hasattr(runner.model,
+                                               'module') else runner.model
         parse_losses = model.parse_losses
 
         def parse_and_keep(losses):
             loss, log_vars = parse_losses(losses)
-            self.terms = {k: float(v.detach() if torch.is_tensor(v) else v)
-                          for k, v in log_vars.items()}
+            self.terms = {
+                k: float(v.detach() if torch.is_tensor(v) else v)
+                for k, v in log_vars.items()
+            }
             return loss, log_vars
 
         model.parse_losses = parse_and_keep
@@ -51,13 +57,20 @@ class NonFiniteLossHook(Hook):
             terms = ', '.join(f'{k}={v:.4g}' for k, v in self.terms.items())
             if not self.skip:
                 raise NonFiniteLossError(
-                    f'iteration {runner.iter + 1}: the loss is not finite ({terms}); training '
-                    f'stopped before the weights changed, the last checkpoint in '
-                    f'{runner.work_dir} is intact. Lower the lr, or skip such steps with '
+                    f'iteration {runner.iter + 1}: the loss is not finite '
+                    f'({terms}); training '
+                    'stopped before the weights changed, the last checkpoint '
+                    'in '
+                    f'{runner.work_dir} is intact. Lower the lr, or skip such '
+                    'steps with '
                     'default_hooks.non_finite_loss.skip=True.')
             self.skipped += 1
             optim_wrapper.zero_grad()
-            print_log(f'iteration {runner.iter + 1}: skipped a step with a non-finite loss '
-                      f'({terms}); {self.skipped} skipped so far', logger='current', level=30)
+            print_log(
+                f'iteration {runner.iter + 1}: skipped a step with a '
+                'non-finite loss '
+                f'({terms}); {self.skipped} skipped so far',
+                logger='current',
+                level=30)
 
         optim_wrapper.update_params = checked_update

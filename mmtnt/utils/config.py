@@ -1,27 +1,34 @@
-"""Reading configs: the ``mmtnt::`` package scope and one-line errors for bad paths and keys."""
+"""Reading configs: the ``mmtnt::`` package scope and one-line errors for bad
+paths and keys.
+"""
 import os.path as osp
 
 from mmengine.config import Config
 from mmengine.config import utils as config_utils
 
 SCOPE = 'mmtnt'
-# mmengine finds a ``pkg::`` package's folder with ``get_installed_path``. Given the
-# distribution name it asks pkg_resources, which points an editable install at site-packages;
-# given a module of the package it falls back to import, which finds the package wherever it
-# lives (wheel, editable install or PYTHONPATH).
+# mmengine finds a ``pkg::`` package's folder with ``get_installed_path``.
+# Given the distribution name it asks pkg_resources, which points an editable
+# install at site-packages; given a module of the package it falls back to
+# import, which finds the package wherever it lives (wheel, editable install or
+# PYTHONPATH).
 PACKAGE_LOOKUP = 'mmtnt.version'
 
 
 def register_config_scope():
-    """Let configs inherit ``mmtnt::tnt/tnt-s_16xb64_in1k.py`` (adds mmtnt to mmengine's list)."""
+    """Let configs inherit ``mmtnt::tnt/tnt-s_16xb64_in1k.py`` (adds mmtnt to
+    mmengine's list).
+    """
     config_utils.MODULE2PACKAGE.setdefault(SCOPE, PACKAGE_LOOKUP)
 
 
 def drop_own_scope(node):
-    """Remove the ``_scope_='mmtnt'`` that mmengine gives dicts inherited through ``mmtnt::``.
+    """Remove the ``_scope_='mmtnt'`` that mmengine gives dicts inherited
+    through ``mmtnt::``.
 
-    mmengine builds a ``pkg::`` base's objects in the scope ``pkg``; mmtnt's configs are
-    mmpretrain, mmdet or mmseg configs (their ``default_scope``), so their objects are built there.
+    mmengine builds a ``pkg::`` base's objects in the scope ``pkg``; mmtnt's
+    configs are mmpretrain, mmdet or mmseg configs (their ``default_scope``),
+    so their objects are built there.
     """
     if isinstance(node, dict):
         if node.get('_scope_') == SCOPE:
@@ -34,20 +41,25 @@ def drop_own_scope(node):
 
 
 def load_config(path, cfg_options=None):
-    """``Config.fromfile`` for mmtnt's tools and APIs; bad input exits with one line.
+    """``Config.fromfile`` for mmtnt's tools and APIs; bad input exits with one
+    line.
 
     Args:
-        path (str): A config file. Its ``_base_`` may name ``mmtnt::``, ``mmpretrain::``,
-            ``mmdet::`` or ``mmseg::`` configs.
+        path (str): A config file. Its ``_base_`` may name ``mmtnt::``,
+            ``mmpretrain::``, ``mmdet::`` or ``mmseg::`` configs.
         cfg_options (dict, optional): ``--cfg-options`` overrides.
 
     Returns:
         Config: The merged config.
     """
     if not osp.isfile(path):
-        here = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim', 'configs')
-        raise SystemExit(f'error: config file {path!r} does not exist (mmtnt\'s configs are '
-                         f'under {here if osp.isdir(here) else "configs/ in the checkout"}).')
+        here = osp.join(
+            osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim', 'configs')
+        raise SystemExit(
+            f'error: config file {path!r} does not exist (mmtnt\'s configs '
+            'are '
+            f'under {here if osp.isdir(here) else "configs/ in the checkout"}'
+            ').')
     register_config_scope()
     try:
         cfg = Config.fromfile(path)
@@ -56,18 +68,23 @@ def load_config(path, cfg_options=None):
         folder = missing.split('/.mim/configs/')[0] + '/.mim/configs' \
             if '/.mim/configs/' in missing else None
         where = f" The package's configs are in {folder}." if folder else ''
-        raise SystemExit(f'error: {path}: a _base_ config is missing: {missing}.{where}')
+        raise SystemExit(
+            f'error: {path}: a _base_ config is missing: {missing}.{where}')
     except AssertionError as err:
         if 'does not support to load' not in str(err):
             raise
-        known = ', '.join(f'{k}::' for k in sorted(config_utils.MODULE2PACKAGE))
-        raise SystemExit(f'error: {path}: {err}. Known package scopes: {known}.')
+        known = ', '.join(f'{k}::'
+                          for k in sorted(config_utils.MODULE2PACKAGE))
+        raise SystemExit(
+            f'error: {path}: {err}. Known package scopes: {known}.')
     except ModuleNotFoundError as err:
         if err.name != 'pkg_resources':
             raise
         raise SystemExit(
-            f'error: {path}: mmengine needs pkg_resources for package-scope configs (pkg::), and '
-            'this environment has none (setuptools>=82 removed it). Install setuptools>=77,<82 '
+            f'error: {path}: mmengine needs pkg_resources for package-scope '
+            'configs (pkg::), and '
+            'this environment has none (setuptools>=82 removed it). Install '
+            'setuptools>=77,<82 '
             '(`make setup` does).')
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

@@ -1,4 +1,6 @@
-"""Read a TNT backbone's attention and tokens block by block (for the paper's figures)."""
+"""Read a TNT backbone's attention and tokens block by block (for the paper's
+figures).
+"""
 from functools import partial
 
 import torch
@@ -8,16 +10,16 @@ class TNTProbe:
     """Forward hooks on every TNT block that keep what the figures need.
 
     Attention weights are recomputed from each attention's input with
-    :meth:`~mmtnt.models.layers.Attention.attention_weights` (the forward runs fused kernels
-    that never form them). Only what is asked for is kept: outer attention at 1024x1024 is
-    4096 x 4096 per head and block.
+    :meth:`~mmtnt.models.layers.Attention.attention_weights` (the forward runs
+    fused kernels that never form them). Only what is asked for is kept: outer
+    attention at 1024x1024 is 4096 x 4096 per head and block.
 
     Args:
         backbone (TNT): The backbone to probe.
         inner (bool): Keep inner attention ``(B*N, heads, m, m)`` per block.
         outer (bool): Keep outer attention ``(B, heads, 1+N, 1+N)`` per block.
-        tokens (bool): Keep each block's output words ``(B*N, m, c)`` and sentences
-            ``(B, 1+N, D)``.
+        tokens (bool): Keep each block's output words ``(B*N, m, c)`` and
+            sentences ``(B, 1+N, D)``.
 
     Example:
         >>> with TNTProbe(backbone, outer=True) as probe:
@@ -28,20 +30,24 @@ class TNTProbe:
     def __init__(self, backbone, inner=False, outer=False, tokens=False):
         self.backbone = backbone
         self.keep = dict(inner=inner, outer=outer, tokens=tokens)
-        self.inner_attn, self.outer_attn, self.words, self.sentences = {}, {}, {}, {}
+        self.inner_attn, self.outer_attn = {}, {}
+        self.words, self.sentences = {}, {}
         self.grid = None
         self._handles = []
 
     def __enter__(self):
         for i, block in enumerate(self.backbone.blocks):
             if self.keep['inner'] and block.has_inner:
-                self._handles.append(block.attn_in.register_forward_pre_hook(
-                    partial(self._keep_attention, self.inner_attn, i)))
+                self._handles.append(
+                    block.attn_in.register_forward_pre_hook(
+                        partial(self._keep_attention, self.inner_attn, i)))
             if self.keep['outer']:
-                self._handles.append(block.attn_out.register_forward_pre_hook(
-                    partial(self._keep_attention, self.outer_attn, i)))
+                self._handles.append(
+                    block.attn_out.register_forward_pre_hook(
+                        partial(self._keep_attention, self.outer_attn, i)))
             if self.keep['tokens']:
-                self._handles.append(block.register_forward_hook(partial(self._keep_tokens, i)))
+                self._handles.append(
+                    block.register_forward_hook(partial(self._keep_tokens, i)))
         return self
 
     def __exit__(self, *exc):
@@ -60,7 +66,9 @@ class TNTProbe:
 
     @torch.no_grad()
     def run(self, images):
-        """Run the backbone on normalised ``images`` (B, 3, H, W); return ``self``."""
+        """Run the backbone on normalised ``images`` (B, 3, H, W); return
+        ``self``.
+        """
         p = self.backbone.patch_size
         self.grid = (images.shape[-2] // p, images.shape[-1] // p)
         self.backbone.eval()(images)

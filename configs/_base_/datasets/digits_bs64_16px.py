@@ -1,8 +1,10 @@
 # scikit-learn's handwritten digits in ImageNet's folder layout (written by
-# tools/dataset_converters/digits_to_imagenet.py), read by mmpretrain's CustomDataset.
+# tools/dataset_converters/digits_to_imagenet.py), read by mmpretrain's
+# CustomDataset.
 dataset_type = 'CustomDataset'
 data_root = 'data/digits'  # 16x16 images (the exporter's default)
-classes = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
+classes = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven',
+           'eight', 'nine')
 data_preprocessor = dict(
     num_classes=10,
     mean=[127.5, 127.5, 127.5],

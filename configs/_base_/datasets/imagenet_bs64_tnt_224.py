@@ -1,6 +1,7 @@
-# ImageNet-1k in mmpretrain's layout (see docs/dataset_prepare.md) with the DeiT/TNT recipe:
-# RandAugment m9 (std .5), random erasing .25, repeated augmentation, mean = std = 127.5,
-# bicubic resize 248 -> centre crop 224 at test time.
+# ImageNet-1k in mmpretrain's layout (see docs/dataset_prepare.md) with the
+# DeiT/TNT recipe: RandAugment m9 (std .5), random erasing .25, repeated
+# augmentation, mean = std = 127.5, bicubic resize 248 -> centre crop 224 at
+# test time.
 _base_ = './tnt_augment.py'
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
@@ -13,7 +14,11 @@ data_preprocessor = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
+    dict(
+        type='RandomResizedCrop',
+        scale=224,
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     _base_.rand_augment,
     _base_.random_erasing,
@@ -22,7 +27,12 @@ train_pipeline = [
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=248, edge='short', backend='pillow', interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=248,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]
@@ -30,7 +40,11 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=64,
     num_workers=8,
-    dataset=dict(type=dataset_type, data_root=data_root, split='train', pipeline=train_pipeline),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline),
     sampler=dict(type='RepeatAugSampler', shuffle=True),
     persistent_workers=True,
 )
@@ -38,7 +52,11 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=64,
     num_workers=8,
-    dataset=dict(type=dataset_type, data_root=data_root, split='val', pipeline=test_pipeline),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='val',
+        pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
     persistent_workers=True,
 )

@@ -1,5 +1,7 @@
-# The DeiT/TNT training augmentations the paper keeps at every resolution (official command:
-# --aa rand-m9-mstd0.5-inc1 --reprob 0.25 --remode pixel), filled around TNT's mean of 127.5.
+# The DeiT/TNT training augmentations the paper keeps at every resolution
+# (official command:
+# --aa rand-m9-mstd0.5-inc1 --reprob 0.25 --remode pixel), filled around TNT's
+# mean of 127.5.
 pad_val = [128, 128, 128]
 rand_augment = dict(
     type='RandAugment',

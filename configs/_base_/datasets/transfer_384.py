@@ -1,6 +1,7 @@
-# Paper Table 9 fine-tuning data: the pre-training augmentations kept ("we adopt the same training
-# settings as those at the pre-training stage by preserving all data augmentation strategies"),
-# at 384x384. Dataset-specific files (transfer_<dataset>_384.py) set the dataset and classes.
+# Paper Table 9 fine-tuning data: the pre-training augmentations kept ("we
+# adopt the same training settings as those at the pre-training stage by
+# preserving all data augmentation strategies"), at 384x384. Dataset-specific
+# files (transfer_<dataset>_384.py) set the dataset and classes.
 _base_ = './tnt_augment.py'
 data_preprocessor = dict(
     mean=[127.5, 127.5, 127.5],
@@ -10,7 +11,11 @@ data_preprocessor = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=384, backend='pillow', interpolation='bicubic'),
+    dict(
+        type='RandomResizedCrop',
+        scale=384,
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     _base_.rand_augment,
     _base_.random_erasing,
@@ -20,7 +25,12 @@ train_pipeline = [
 # ImageNet's 0.875 crop ratio at 384: short edge 438, centre crop 384.
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=438, edge='short', backend='pillow', interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=438,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic'),
     dict(type='CenterCrop', crop_size=384),
     dict(type='PackInputs'),
 ]

@@ -1,5 +1,6 @@
-# TNT-S (paper Table 1) in mmpretrain's ImageClassifier, with the paper's training heads:
-# label smoothing 0.1, mixup 0.8 / cutmix 1.0 (one of the two per batch), drop path 0.1.
+# TNT-S (paper Table 1) in mmpretrain's ImageClassifier, with the paper's
+# training heads: label smoothing 0.1, mixup 0.8 / cutmix 1.0 (one of the two
+# per batch), drop path 0.1.
 model = dict(
     type='ImageClassifier',
     backbone=dict(
@@ -16,7 +17,8 @@ model = dict(
         num_classes=1000,
         in_channels=384,
         pool='cls',
-        loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
+        loss=dict(
+            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
     ),
     train_cfg=dict(augments=[
         dict(type='Mixup', alpha=0.8),

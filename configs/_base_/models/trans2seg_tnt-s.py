@@ -1,6 +1,8 @@
-# Trans2Seg with a TNT-S backbone (paper Table 11): block 12's stride-16 map feeds both the
-# Trans2Seg encoder (pooled to 16x16 tokens) and the high-resolution branch.
-pretrained = ('https://github.com/huawei-noah/Efficient-AI-Backbones/releases/download/tnt/'
+# Trans2Seg with a TNT-S backbone (paper Table 11): block 12's stride-16 map
+# feeds both the Trans2Seg encoder (pooled to 16x16 tokens) and the
+# high-resolution branch.
+pretrained = ('https://github.com/huawei-noah/Efficient-AI-Backbones/'
+              'releases/download/tnt/'
               'tnt_s_81.5.pth.tar')
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
@@ -21,7 +23,8 @@ model = dict(
         out_indices=(11, ),
         out_type='featmap',
         drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+        init_cfg=dict(
+            type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
     decode_head=dict(
         type='mmtnt.Trans2SegHead',
         in_channels=(384, 384),
@@ -35,7 +38,9 @@ model = dict(
         num_classes=150,
         norm_cfg=norm_cfg,
         align_corners=True,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     train_cfg=dict(),
-    # The decoder's MLP over the token grid fixes the training crop: slide over test images.
+    # The decoder's MLP over the token grid fixes the training crop: slide over
+    # test images.
     test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(341, 341)))

@@ -1,4 +1,12 @@
-# Paper Table 7: TNT-S with 2 inner attention head(s) (default 4: 81.5). 81.4 top-1.
+# Paper Table 7: TNT-S with 2 inner attention head(s) (default 4: 81.5). 81.4
+# top-1.
 _base_ = '../tnt-s_16xb64_in1k.py'
-model = dict(backbone=dict(arch=dict(_delete_=True, inner_dims=24, inner_heads=2, outer_dims=384,
-                                     outer_heads=6, num_layers=12)))
+model = dict(
+    backbone=dict(
+        arch=dict(
+            _delete_=True,
+            inner_dims=24,
+            inner_heads=2,
+            outer_dims=384,
+            outer_heads=6,
+            num_layers=12)))

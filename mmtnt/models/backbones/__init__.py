@@ -1,3 +1,3 @@
-from .tnt import TNT, TNTBlock, PixelEmbed
+from .tnt import TNT, PixelEmbed, TNTBlock
 
 __all__ = ['TNT', 'TNTBlock', 'PixelEmbed']

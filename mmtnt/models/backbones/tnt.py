@@ -1,14 +1,9 @@
 """Transformer in Transformer (Han et al., NeurIPS 2021, arXiv 2103.00112).
 
-One implementation for every task. Parameter names follow the official code as renamed by
-timm (``pixel_embed``, ``pixel_pos``, ``patch_pos``, ``blocks.i.attn_in`` ...): timm checkpoints
-load as they are, and the official and mmpretrain ones are converted on load by
-:mod:`mmtnt.checkpoint`. What the references lack and this file adds: any input size divisible
-(padded at the bottom and right to whole patches otherwise), ``out_indices``/``out_type`` features, ``frozen_stages``, the paper's ablation
-switches, fused attention and no in-place token updates.
-
-Vocabulary: an image is cut into *sentences* (16x16 patches, the outer tokens, width ``D``);
-each sentence into *words* (``m`` tokens of width ``c``, the inner tokens).
+An image is cut into *sentences* (16x16 patches, the outer tokens, width
+``D``), each sentence into *words* (``m`` tokens of width ``c``, the inner
+tokens). Parameter names are timm's; docs/design.md explains the layouts and
+what this backbone adds to the references.
 """
 import math
 
@@ -18,10 +13,12 @@ import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
 from mmcv.cnn.bricks.transformer import AdaptivePadding
+from mmengine.logging import print_log
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.utils import resize_pos_embed
 
+from mmtnt.checkpoint import adapt_state_dict, load_pretrained
 from mmtnt.registry import MODELS
 from ..layers import SE, Attention, Mlp
 
@@ -29,51 +26,65 @@ LAYOUTS = ('official', 'legacy')
 
 
 class PixelEmbed(nn.Module):
-    """Pixels to visual words: a 7x7 conv (stride ``inner_stride``) and a cut into sentences.
+    """Pixels to visual words: a 7x7 conv (stride ``inner_stride``) and a cut
+    into sentences.
 
-    ``official`` layout: cut the image into patches first, then convolve each patch on its own
-    (zero padding at patch borders). ``legacy`` layout (mmpretrain's released TNT-S, timm
-    ``legacy=True``): convolve the whole image, then cut. Both yield (B*N, m, c) word tokens.
+    ``official`` layout: cut the image into patches first, then convolve each
+    patch on its own (zero padding at patch borders). ``legacy`` layout
+    (mmpretrain's released TNT-S, timm ``legacy=True``): convolve the whole
+    image, then cut. Both yield (B*N, m, c) word tokens.
 
     Args:
         in_channels (int): Image channels.
         inner_dims (int): Word width ``c``.
         patch_size (int): Sentence size in pixels.
-        inner_stride (int): Conv stride; ``m = ceil(patch_size / inner_stride) ** 2``.
+        inner_stride (int): Conv stride; ``m = ceil(patch_size / inner_stride)
+            ** 2``.
         layout (str): ``'official'`` or ``'legacy'``.
     """
 
-    def __init__(self, in_channels, inner_dims, patch_size, inner_stride, layout):
+    def __init__(self, in_channels, inner_dims, patch_size, inner_stride,
+                 layout):
         super().__init__()
         self.patch_size = patch_size
         self.layout = layout
         self.inner_dims = inner_dims
         self.words_per_side = math.ceil(patch_size / inner_stride)
-        self.proj = nn.Conv2d(in_channels, inner_dims, kernel_size=7, padding=3, stride=inner_stride)
+        self.proj = nn.Conv2d(
+            in_channels,
+            inner_dims,
+            kernel_size=7,
+            padding=3,
+            stride=inner_stride)
 
     def forward(self, x, pixel_pos=None):
         B, C, H, W = x.shape
         p, s = self.patch_size, self.words_per_side
         gh, gw = H // p, W // p
         if self.layout == 'official':
-            # (B, C, gh, p, gw, p) -> (B*gh*gw, C, p, p): Unfold without the copy to (B, Cpp, N).
-            x = x.reshape(B, C, gh, p, gw, p).permute(0, 2, 4, 1, 3, 5).reshape(-1, C, p, p)
+            # (B, C, gh, p, gw, p) -> (B*gh*gw, C, p, p): Unfold without the
+            # copy to (B, Cpp, N).
+            x = x.reshape(B, C, gh, p, gw, p).permute(0, 2, 4, 1, 3,
+                                                      5).reshape(-1, C, p, p)
             x = self.proj(x)
         else:
             x = self.proj(x)
             c = x.shape[1]
-            x = x.reshape(B, c, gh, s, gw, s).permute(0, 2, 4, 1, 3, 5).reshape(-1, c, s, s)
+            x = x.reshape(B, c, gh, s, gw, s).permute(0, 2, 4, 1, 3,
+                                                      5).reshape(-1, c, s, s)
         if pixel_pos is not None:
             x = x + pixel_pos
         return x.flatten(2).transpose(1, 2)
 
 
 class TNTBlock(nn.Module):
-    """One TNT block: inner transformer on words, words -> sentence, outer transformer.
+    """One TNT block: inner transformer on words, words -> sentence, outer
+    transformer.
 
     Args:
         outer_dims (int): Sentence width ``D``.
-        inner_dims (int): Word width ``c``; 0 makes a plain transformer block (paper Table 5).
+        inner_dims (int): Word width ``c``; 0 makes a plain transformer block
+            (paper Table 5).
         outer_heads (int): Heads of the outer attention.
         inner_heads (int): Heads of the inner attention.
         num_words (int): Words per sentence ``m``.
@@ -88,18 +99,35 @@ class TNTBlock(nn.Module):
         with_se (bool): SE on the outer MLP output (paper Table 12).
     """
 
-    def __init__(self, outer_dims, inner_dims, outer_heads, inner_heads, num_words, mlp_ratio=4.,
-                 inner_mlp_ratio=4., qkv_bias=False, drop_rate=0., attn_drop_rate=0.,
-                 drop_path_rate=0., layout='official', with_se=False):
+    def __init__(self,
+                 outer_dims,
+                 inner_dims,
+                 outer_heads,
+                 inner_heads,
+                 num_words,
+                 mlp_ratio=4.,
+                 inner_mlp_ratio=4.,
+                 qkv_bias=False,
+                 drop_rate=0.,
+                 attn_drop_rate=0.,
+                 drop_path_rate=0.,
+                 layout='official',
+                 with_se=False):
         super().__init__()
         self.has_inner = inner_dims > 0
         self.layout = layout
         if self.has_inner:
             self.norm_in = nn.LayerNorm(inner_dims)
-            self.attn_in = Attention(inner_dims, inner_heads, qkv_bias, attn_drop_rate, drop_rate,
-                                     fold_heads=True)
+            self.attn_in = Attention(
+                inner_dims,
+                inner_heads,
+                qkv_bias=qkv_bias,
+                attn_drop=attn_drop_rate,
+                proj_drop=drop_rate,
+                fold_heads=True)
             self.norm_mlp_in = nn.LayerNorm(inner_dims)
-            self.mlp_in = Mlp(inner_dims, int(inner_dims * inner_mlp_ratio), drop_rate)
+            self.mlp_in = Mlp(
+                inner_dims, int(inner_dims * inner_mlp_ratio), drop=drop_rate)
             words_dims = num_words * inner_dims
             if layout == 'official':
                 self.norm1_proj = nn.LayerNorm(words_dims)
@@ -109,11 +137,17 @@ class TNTBlock(nn.Module):
                 self.norm1_proj = nn.LayerNorm(inner_dims)
                 self.proj = nn.Linear(words_dims, outer_dims, bias=True)
         self.norm_out = nn.LayerNorm(outer_dims)
-        self.attn_out = Attention(outer_dims, outer_heads, qkv_bias, attn_drop_rate, drop_rate)
+        self.attn_out = Attention(
+            outer_dims,
+            outer_heads,
+            qkv_bias=qkv_bias,
+            attn_drop=attn_drop_rate,
+            proj_drop=drop_rate)
         self.norm_mlp = nn.LayerNorm(outer_dims)
-        self.mlp = Mlp(outer_dims, int(outer_dims * mlp_ratio), drop_rate)
+        self.mlp = Mlp(outer_dims, int(outer_dims * mlp_ratio), drop=drop_rate)
         self.se_layer = SE(outer_dims) if with_se else None
-        self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
+        self.drop_path = DropPath(
+            drop_path_rate) if drop_path_rate > 0 else nn.Identity()
 
     def words_to_sentences(self, inner, batch_size):
         """(B*N, m, c) words -> (B, N, D) additions to the sentence tokens."""
@@ -126,9 +160,12 @@ class TNTBlock(nn.Module):
     def forward(self, inner, outer):
         if self.has_inner:
             inner = inner + self.drop_path(self.attn_in(self.norm_in(inner)))
-            inner = inner + self.drop_path(self.mlp_in(self.norm_mlp_in(inner)))
-            # Zero row for the class token instead of an in-place slice update (export, autograd).
-            outer = outer + F.pad(self.words_to_sentences(inner, outer.shape[0]), (0, 0, 1, 0))
+            inner = inner + self.drop_path(
+                self.mlp_in(self.norm_mlp_in(inner)))
+            # Zero row for the class token instead of an in-place slice update
+            # (export, autograd).
+            outer = outer + F.pad(
+                self.words_to_sentences(inner, outer.shape[0]), (0, 0, 1, 0))
         outer = outer + self.drop_path(self.attn_out(self.norm_out(outer)))
         y = self.mlp(self.norm_mlp(outer))
         if self.se_layer is not None:
@@ -141,84 +178,142 @@ class TNT(BaseBackbone):
     """Transformer in Transformer backbone.
 
     Args:
-        arch (str | dict): ``'ti'``/``'tiny'``, ``'s'``/``'small'``, ``'b'``/``'base'`` (paper
-            Table 1) or a dict with ``inner_dims``, ``outer_dims``, ``num_layers``,
-            ``inner_heads``, ``outer_heads`` (and optionally ``mlp_ratio``, ``inner_mlp_ratio``).
-            Defaults to ``'s'``.
-        img_size (int | tuple): Size the sentence position encoding is stored for; other input
-            sizes interpolate it at run time. Defaults to 224.
+        arch (str | dict): ``'ti'``/``'tiny'``, ``'s'``/``'small'``,
+            ``'b'``/``'base'`` (paper Table 1) or a dict with ``inner_dims``,
+            ``outer_dims``, ``num_layers``, ``inner_heads``, ``outer_heads``
+            (and optionally ``mlp_ratio``, ``inner_mlp_ratio``). Defaults to
+            ``'s'``.
+        img_size (int | tuple): Size the sentence position encoding is stored
+            for; other input sizes interpolate it at run time. Defaults to 224.
         patch_size (int): Sentence size in pixels. Defaults to 16.
         in_channels (int): Image channels. Defaults to 3.
-        inner_stride (int): Stride of the word conv; words per sentence
-            ``m = ceil(patch_size / inner_stride)**2`` (Table 8: 2 -> 64, 4 -> 16, 8 -> 4).
-            Defaults to 4.
-        layout (str): Weight layout, ``'official'`` (default; official and timm checkpoints) or
-            ``'legacy'`` (mmpretrain's released TNT-S, timm ``legacy=True``).
+        inner_stride (int): Stride of the word conv; words per sentence ``m =
+            ceil(patch_size / inner_stride)**2`` (Table 8: 2 -> 64, 4 -> 16, 8
+            -> 4). Defaults to 4.
+        layout (str): Weight layout, ``'official'`` (default; official and timm
+            checkpoints) or ``'legacy'`` (mmpretrain's released TNT-S, timm
+            ``legacy=True``).
         qkv_bias (bool): Bias in q, k, v projections. Defaults to False.
-        drop_rate (float): Dropout after position encodings, MLPs and projections. Defaults to 0.
+        drop_rate (float): Dropout after position encodings, MLPs and
+            projections. Defaults to 0.
         attn_drop_rate (float): Attention dropout. Defaults to 0.
-        drop_path_rate (float): Stochastic depth, growing linearly to this value. Defaults to 0.
-        with_sentence_pos (bool): Learnable sentence position encoding (Table 6). Defaults to True.
-        with_word_pos (bool): Word position encoding shared by all sentences (Table 6).
-            Defaults to True.
+        drop_path_rate (float): Stochastic depth, growing linearly to this
+            value. Defaults to 0.
+        with_sentence_pos (bool): Learnable sentence position encoding (Table
+            6). Defaults to True.
+        with_word_pos (bool): Word position encoding shared by all sentences
+            (Table 6). Defaults to True.
         with_se (bool): SE module in every block (Table 12). Defaults to False.
-        inner_block_indices (Sequence[int], optional): Blocks that keep the inner transformer;
-            the others are plain transformer blocks (Table 5's TNT-S-1..4). None means all.
-        out_indices (int | Sequence[int]): Blocks whose output is returned. Defaults to -1.
-        out_type (str): ``'cls_token'`` (B, D), ``'featmap'`` (B, D, ceil(H/16), ceil(W/16)),
-            ``'avg_featmap'`` (B, D) or ``'raw'`` (B, 1+N, D). Defaults to ``'cls_token'``.
-        final_norm (bool): LayerNorm on the last block's output. Defaults to True.
-        frozen_stages (int): Freeze the embeddings and this many blocks (-1: none). Defaults to -1.
-        interpolate_mode (str): Mode for resizing the sentence position encoding.
-            Defaults to ``'bicubic'``.
-        with_cp (bool): Activation checkpointing per block while training. Defaults to False.
-        init_cfg (dict | list[dict], optional): Initialisation config; Linear layers get
-            truncated normal (std .02), LayerNorms ones/zeros by default.
+        inner_block_indices (Sequence[int], optional): Blocks that keep the
+            inner transformer; the others are plain transformer blocks (Table
+            5's TNT-S-1..4). None means all.
+        out_indices (int | Sequence[int]): Blocks whose output is returned.
+            Defaults to -1.
+        out_type (str): ``'cls_token'`` (B, D), ``'featmap'`` (B, D,
+            ceil(H/16), ceil(W/16)), ``'avg_featmap'`` (B, D) or ``'raw'`` (B,
+            1+N, D). Defaults to ``'cls_token'``.
+        final_norm (bool): LayerNorm on the last block's output. Defaults to
+            True.
+        frozen_stages (int): Freeze the embeddings and this many blocks (-1:
+            none). Defaults to -1.
+        interpolate_mode (str): Mode for resizing the sentence position
+            encoding. Defaults to ``'bicubic'``.
+        with_cp (bool): Activation checkpointing per block while training.
+            Defaults to False.
+        init_cfg (dict | list[dict], optional): Initialisation config; Linear
+            layers get truncated normal (std .02), LayerNorms ones/zeros by
+            default.
     """
 
     arch_zoo = {
-        **dict.fromkeys(['ti', 'tiny'], dict(
-            inner_dims=12, inner_heads=2, outer_dims=192, outer_heads=3, num_layers=12)),
-        **dict.fromkeys(['s', 'small'], dict(
-            inner_dims=24, inner_heads=4, outer_dims=384, outer_heads=6, num_layers=12)),
-        **dict.fromkeys(['b', 'base'], dict(
-            inner_dims=40, inner_heads=4, outer_dims=640, outer_heads=10, num_layers=12)),
+        **dict.fromkeys(['ti', 'tiny'],
+                        dict(
+                            inner_dims=12,
+                            inner_heads=2,
+                            outer_dims=192,
+                            outer_heads=3,
+                            num_layers=12)),
+        **dict.fromkeys(['s', 'small'],
+                        dict(
+                            inner_dims=24,
+                            inner_heads=4,
+                            outer_dims=384,
+                            outer_heads=6,
+                            num_layers=12)),
+        **dict.fromkeys(['b', 'base'],
+                        dict(
+                            inner_dims=40,
+                            inner_heads=4,
+                            outer_dims=640,
+                            outer_heads=10,
+                            num_layers=12)),
     }
-    _arch_keys = {'inner_dims', 'inner_heads', 'outer_dims', 'outer_heads', 'num_layers'}
+    _arch_keys = {
+        'inner_dims', 'inner_heads', 'outer_dims', 'outer_heads', 'num_layers'
+    }
     OUT_TYPES = ('cls_token', 'featmap', 'avg_featmap', 'raw')
 
-    def __init__(self, arch='s', img_size=224, patch_size=16, in_channels=3, inner_stride=4,
-                 layout='official', qkv_bias=False, drop_rate=0., attn_drop_rate=0.,
-                 drop_path_rate=0., with_sentence_pos=True, with_word_pos=True, with_se=False,
-                 inner_block_indices=None, out_indices=-1, out_type='cls_token', final_norm=True,
-                 frozen_stages=-1, interpolate_mode='bicubic', with_cp=False,
-                 init_cfg=(dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
-                           dict(type='Constant', layer='LayerNorm', val=1., bias=0.))):
-        super().__init__(init_cfg=list(init_cfg) if isinstance(init_cfg, tuple) else init_cfg)
+    def __init__(
+        self,
+        arch='s',
+        img_size=224,
+        patch_size=16,
+        in_channels=3,
+        inner_stride=4,
+        layout='official',
+        qkv_bias=False,
+        drop_rate=0.,
+        attn_drop_rate=0.,
+        drop_path_rate=0.,
+        with_sentence_pos=True,
+        with_word_pos=True,
+        with_se=False,
+        inner_block_indices=None,
+        out_indices=-1,
+        out_type='cls_token',
+        final_norm=True,
+        frozen_stages=-1,
+        interpolate_mode='bicubic',
+        with_cp=False,
+        init_cfg=(dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
+                  dict(type='Constant', layer='LayerNorm', val=1., bias=0.))):
+        super().__init__(
+            init_cfg=list(init_cfg) if isinstance(init_cfg, tuple
+                                                  ) else init_cfg)
         self.arch_settings = self._parse_arch(arch)
         if layout not in LAYOUTS:
-            raise ValueError(f'TNT: layout must be one of {LAYOUTS}, got {layout!r}.')
+            raise ValueError(
+                f'TNT: layout must be one of {LAYOUTS}, got {layout!r}.')
         if out_type not in self.OUT_TYPES:
-            raise ValueError(f'TNT: out_type must be one of {self.OUT_TYPES}, got {out_type!r}.')
+            raise ValueError(
+                f'TNT: out_type must be one of {self.OUT_TYPES}, got '
+                f'{out_type!r}.')
         a = self.arch_settings
         self.inner_dims, self.embed_dims = a['inner_dims'], a['outer_dims']
         self.num_layers = a['num_layers']
         self.layout = layout
         self.patch_size = patch_size
-        self.img_size = (img_size, img_size) if isinstance(img_size, int) else tuple(img_size)
+        self.img_size = (img_size, img_size) if isinstance(
+            img_size, int) else tuple(img_size)
         if self.img_size[0] % patch_size or self.img_size[1] % patch_size:
-            raise ValueError(f'TNT: img_size {self.img_size} must be divisible by patch_size '
-                             f'{patch_size}.')
-        self.grid_size = (self.img_size[0] // patch_size, self.img_size[1] // patch_size)
+            raise ValueError(
+                f'TNT: img_size {self.img_size} must be divisible by '
+                'patch_size '
+                f'{patch_size}.')
+        self.grid_size = (self.img_size[0] // patch_size,
+                          self.img_size[1] // patch_size)
         self.out_type = out_type
         self.final_norm = final_norm
         self.frozen_stages = frozen_stages
         self.interpolate_mode = interpolate_mode
         self.with_cp = with_cp
 
-        # Like mmseg's ViT and Swin: any input size, zero-padded at the bottom and right.
-        self.pad = AdaptivePadding(kernel_size=patch_size, stride=patch_size, padding='corner')
-        self.pixel_embed = PixelEmbed(in_channels, self.inner_dims, patch_size, inner_stride, layout)
+        # Like mmseg's ViT and Swin: any input size, zero-padded at the bottom
+        # and right.
+        self.pad = AdaptivePadding(
+            kernel_size=patch_size, stride=patch_size, padding='corner')
+        self.pixel_embed = PixelEmbed(in_channels, self.inner_dims, patch_size,
+                                      inner_stride, layout)
         s = self.pixel_embed.words_per_side
         self.num_words = s * s
         words_dims = self.num_words * self.inner_dims
@@ -227,61 +322,89 @@ class TNT(BaseBackbone):
         self.norm2_proj = nn.LayerNorm(self.embed_dims)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
         num_patches = self.grid_size[0] * self.grid_size[1]
-        self.patch_pos = nn.Parameter(torch.zeros(1, num_patches + 1, self.embed_dims)) \
-            if with_sentence_pos else None
-        self.pixel_pos = nn.Parameter(torch.zeros(1, self.inner_dims, s, s)) \
-            if with_word_pos else None
+        self.patch_pos = None
+        if with_sentence_pos:
+            self.patch_pos = nn.Parameter(
+                torch.zeros(1, num_patches + 1, self.embed_dims))
+        self.pixel_pos = None
+        if with_word_pos:
+            self.pixel_pos = nn.Parameter(
+                torch.zeros(1, self.inner_dims, s, s))
         self.pos_drop = nn.Dropout(drop_rate)
 
         if inner_block_indices is None:
             inner_block_indices = range(self.num_layers)
-        self.inner_block_indices = sorted(i % self.num_layers for i in inner_block_indices)
+        self.inner_block_indices = sorted(i % self.num_layers
+                                          for i in inner_block_indices)
         dpr = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
         self.blocks = nn.ModuleList([
             TNTBlock(
-                self.embed_dims, self.inner_dims if i in self.inner_block_indices else 0,
-                a['outer_heads'], a['inner_heads'], self.num_words, a.get('mlp_ratio', 4.),
-                a.get('inner_mlp_ratio', 4.), qkv_bias, drop_rate, attn_drop_rate, dpr[i],
-                layout, with_se) for i in range(self.num_layers)])
+                outer_dims=self.embed_dims,
+                inner_dims=self.inner_dims
+                if i in self.inner_block_indices else 0,
+                outer_heads=a['outer_heads'],
+                inner_heads=a['inner_heads'],
+                num_words=self.num_words,
+                mlp_ratio=a.get('mlp_ratio', 4.),
+                inner_mlp_ratio=a.get('inner_mlp_ratio', 4.),
+                qkv_bias=qkv_bias,
+                drop_rate=drop_rate,
+                attn_drop_rate=attn_drop_rate,
+                drop_path_rate=dpr[i],
+                layout=layout,
+                with_se=with_se) for i in range(self.num_layers)
+        ])
         self.norm = nn.LayerNorm(self.embed_dims) if final_norm else None
 
         if isinstance(out_indices, int):
             out_indices = [out_indices]
         self.out_indices = []
         for i in out_indices:
-            j = i % self.num_layers if -self.num_layers <= i < self.num_layers else None
+            n = self.num_layers
+            j = i % n if -n <= i < n else None
             if j is None:
-                raise ValueError(f'TNT: out_indices entry {i} is out of range for '
-                                 f'{self.num_layers} blocks.')
+                raise ValueError(
+                    f'TNT: out_indices entry {i} is out of range for '
+                    f'{self.num_layers} blocks.')
             self.out_indices.append(j)
         self._freeze_stages()
+        self.register_load_state_dict_pre_hook(self._adapt_checkpoint)
 
     @classmethod
     def _parse_arch(cls, arch):
         if isinstance(arch, str):
             if arch.lower() not in cls.arch_zoo:
-                raise ValueError(f'TNT: arch {arch!r} is not one of {sorted(cls.arch_zoo)}; '
-                                 f'pass a dict with {sorted(cls._arch_keys)} for a custom size.')
+                raise ValueError(
+                    f'TNT: arch {arch!r} is not one of '
+                    f'{sorted(cls.arch_zoo)}; '
+                    f'pass a dict with {sorted(cls._arch_keys)} for a custom '
+                    'size.')
             return dict(cls.arch_zoo[arch.lower()])
         if not isinstance(arch, dict) or not cls._arch_keys <= set(arch):
-            raise ValueError(f'TNT: a custom arch must be a dict with keys {sorted(cls._arch_keys)}'
+            raise ValueError('TNT: a custom arch must be a dict with keys '
+                             f'{sorted(cls._arch_keys)}'
                              f', got {arch!r}.')
         return dict(arch)
 
     def init_weights(self):
-        cfgs = self.init_cfg if isinstance(self.init_cfg, list) else [self.init_cfg]
-        pretrained = [c for c in cfgs if isinstance(c, dict) and c.get('type') == 'Pretrained']
+        cfgs = self.init_cfg if isinstance(self.init_cfg,
+                                           list) else [self.init_cfg]
+        pretrained = [
+            c for c in cfgs
+            if isinstance(c, dict) and c.get('type') == 'Pretrained'
+        ]
         if pretrained:
-            # Not mmengine's PretrainedInit: ours reads every TNT format with or without the
-            # 'backbone.' prefix and refuses a wrong layout instead of loading half of it.
-            from mmengine.logging import print_log
-
-            from mmtnt.checkpoint import load_pretrained
+            # Not mmengine's PretrainedInit: ours reads every TNT format with
+            # or without the 'backbone.' prefix and refuses a wrong layout
+            # instead of loading half of it.
             cfg = pretrained[-1]
-            fmt, layout = load_pretrained(self, cfg['checkpoint'], cfg.get('prefix'),
+            fmt, layout = load_pretrained(self, cfg['checkpoint'],
+                                          cfg.get('prefix'),
                                           cfg.get('map_location', 'cpu'))
-            print_log(f'TNT: loaded {cfg["checkpoint"]} ({fmt} format, {layout} layout)',
-                      logger='current')
+            print_log(
+                f'TNT: loaded {cfg["checkpoint"]} ({fmt} format, {layout} '
+                'layout)',
+                logger='current')
             self._is_init = True
             return
         super().init_weights()
@@ -289,29 +412,35 @@ class TNT(BaseBackbone):
             if p is not None:
                 trunc_normal_(p, std=.02)
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # Every checkpoint passes through mmtnt.checkpoint: foreign formats are converted,
-        # a wrong layout raises, the sentence position encoding is resized to this grid.
-        from mmtnt.checkpoint import adapt_state_dict
+    def _adapt_checkpoint(self, module, state_dict, prefix, *args):
+        """Load-state-dict pre-hook: foreign formats are converted, a wrong
+        layout raises and the sentence position encoding is resized to this
+        grid (:func:`adapt_state_dict`)."""
         adapt_state_dict(self, state_dict, prefix)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def sentence_pos(self, grid):
-        """Sentence position encoding for a (h, w) grid, interpolated when it is not stored."""
+        """Sentence position encoding for a (h, w) grid, interpolated when it
+        is not stored.
+        """
         if tuple(grid) == self.grid_size:
             return self.patch_pos
-        return resize_pos_embed(self.patch_pos, self.grid_size, grid, self.interpolate_mode, 1)
+        return resize_pos_embed(self.patch_pos, self.grid_size, grid,
+                                self.interpolate_mode, 1)
 
     def embed(self, x):
-        """Image (B, 3, H, W) -> words (B*N, m, c), sentences (B, 1+N, D) and the grid (h, w).
+        """Image (B, 3, H, W) -> words (B*N, m, c), sentences (B, 1+N, D) and
+        the grid (h, w).
 
-        The grid covers the image padded to whole patches: (ceil(H / p), ceil(W / p)).
+        The grid covers the image padded to whole patches: (ceil(H / p), ceil(W
+        / p)).
         """
         x = self.pad(x)
         B, _, H, W = x.shape
         grid = (H // self.patch_size, W // self.patch_size)
         inner = self.pixel_embed(x, self.pixel_pos)
-        outer = self.norm2_proj(self.proj(self.norm1_proj(inner.reshape(B, grid[0] * grid[1], -1))))
+        outer = self.norm2_proj(
+            self.proj(
+                self.norm1_proj(inner.reshape(B, grid[0] * grid[1], -1))))
         outer = torch.cat((self.cls_token.expand(B, -1, -1), outer), dim=1)
         if self.patch_pos is not None:
             outer = outer + self.sentence_pos(grid)
@@ -333,7 +462,8 @@ class TNT(BaseBackbone):
         outs = []
         for i, block in enumerate(self.blocks):
             if self.with_cp and self.training:
-                inner, outer = cp.checkpoint(block, inner, outer, use_reentrant=False)
+                inner, outer = cp.checkpoint(
+                    block, inner, outer, use_reentrant=False)
             else:
                 inner, outer = block(inner, outer)
             if i == self.num_layers - 1 and self.norm is not None:
@@ -345,7 +475,10 @@ class TNT(BaseBackbone):
     def _freeze_stages(self):
         if self.frozen_stages < 0:
             return
-        frozen = [self.pixel_embed, self.norm1_proj, self.proj, self.norm2_proj, self.pos_drop]
+        frozen = [
+            self.pixel_embed, self.norm1_proj, self.proj, self.norm2_proj,
+            self.pos_drop
+        ]
         frozen += list(self.blocks[:self.frozen_stages])
         if self.frozen_stages >= self.num_layers and self.norm is not None:
             frozen.append(self.norm)

@@ -1,39 +1,8 @@
-"""Trans2Seg decode head (Xie et al., 2021) for mmseg 1.x, as the TNT paper uses it (Table 11).
+"""Trans2Seg decode head (Xie et al., 2021) for mmseg 1.x, as the TNT paper
+uses it (Table 11).
 
-Trans2Seg exists only in its authors' segmentron code base; mmseg has no implementation. Written
-by hand here: the decoder layer (cross-attention that returns its pre-softmax maps, refined by an
-MLP over the spatial axis) and the class-shared convolutional head have no mmseg counterpart. The
-encoder layers are mmseg's ``TransformerEncoderLayer`` and the convolutions mmcv's modules.
-
-Data flow (one learnable query per class):
-
-1. the encoder input map is pooled to a fixed token grid (16x16 for 512x512 crops of a stride-16
-   backbone), linearly embedded, given a class token and a learnable position table, and run
-   through ``num_layers`` pre-norm transformer layers -> ``feat`` (B, HW, E);
-2. ``num_layers`` decoder layers let the class queries attend to ``feat``; the last layer's
-   attention logits, (B, classes, heads, HW), are the class-specific maps;
-3. for every class, ``feat`` as a map concatenated with that class's attention maps goes through
-   two depthwise-separable convs, is upsampled to the high-resolution input, added to a 1x1
-   projection of it, and one more separable conv and a 1x1 conv give one logit per pixel.
-
-Quirks of the original kept on purpose (so that its params and FLOPs are reproduced):
-
-* the decoder's "residuals" double the attention output instead of adding the block input
-  (``q = q + q``; the same for the features and the attention maps);
-* queries and attention outputs are reshaped between (B, N, E) and (B, heads, N, E/heads) without
-  transposing, mixing the class and channel axes;
-* the attention maps fed to the head are pre-softmax logits, refined by an MLP over the HW axis
-  (which is why the token grid must be fixed);
-* the class embedding is added to the queries again before every decoder layer after the first;
-* the encoder's position table is stored for a 32x32 grid and resized bilinearly with
-  ``align_corners=True``; all interpolations use ``align_corners=True``.
-
-Not built by default: the original's layers whose outputs are discarded (see
-``keep_unused_layers``). Changed: the original crashes unless the grid is 32x32 (a hard-coded ``LayerNorm(1024)``) and
-builds 12 class queries whatever the dataset; here the grid is ``token_grid`` and the queries are
-``num_classes``. The encoder input is adaptively average-pooled to ``token_grid``, which for a
-32x32 map (512x512 crop) is the 2x2 average pooling that reproduces the TNT paper's 32.1M params
-and 30.4 GFLOPs (see docs/segmentation.md), and lets any crop size run.
+The data flow and the quirks of the original that are kept are described in
+docs/design.md.
 """
 import torch
 import torch.nn as nn
@@ -47,26 +16,36 @@ from mmtnt.registry import MODELS
 
 
 def _mlp(dims, hidden):
-    return nn.Sequential(nn.Linear(dims, hidden), nn.GELU(), nn.Linear(hidden, dims))
+    return nn.Sequential(
+        nn.Linear(dims, hidden), nn.GELU(), nn.Linear(hidden, dims))
 
 
 class Trans2SegDecoderLayer(nn.Module):
-    """Class queries attend to the encoder tokens; returns (attention logits, queries, tokens).
+    """Class queries attend to the encoder tokens; returns (attention logits,
+    queries, tokens).
 
     Args:
         embed_dims (int): Token width E.
         num_heads (int): Attention heads.
-        num_tokens (int): HW, the length of the token sequence (fixed: the MLP runs over it).
-        mlp_ratio (float): Hidden width of the query/token MLPs relative to E; the attention-map
-            MLP uses 3 * HW as in the original.
+        num_tokens (int): HW, the length of the token sequence (fixed: the MLP
+            runs over it).
+        mlp_ratio (float): Hidden width of the query/token MLPs relative to E;
+            the attention-map MLP uses 3 * HW as in the original.
         qkv_bias (bool): Bias in the query and key/value projections.
-        with_attn_mlp (bool): Refine the attention maps (only the last layer's are used).
-        with_token_update (bool): Update queries and tokens for a next layer (the last
-            layer's updates are never used).
+        with_attn_mlp (bool): Refine the attention maps (only the last layer's
+            are used).
+        with_token_update (bool): Update queries and tokens for a next layer
+            (the last layer's updates are never used).
     """
 
-    def __init__(self, embed_dims, num_heads, num_tokens, mlp_ratio=3., qkv_bias=False,
-                 with_attn_mlp=True, with_token_update=True):
+    def __init__(self,
+                 embed_dims,
+                 num_heads,
+                 num_tokens,
+                 mlp_ratio=3.,
+                 qkv_bias=False,
+                 with_attn_mlp=True,
+                 with_token_update=True):
         super().__init__()
         self.with_attn_mlp = with_attn_mlp
         self.with_token_update = with_token_update
@@ -76,11 +55,14 @@ class Trans2SegDecoderLayer(nn.Module):
         self.norm_feat = nn.LayerNorm(embed_dims)
         self.fc_q = nn.Linear(embed_dims, embed_dims, bias=qkv_bias)
         self.fc_kv = nn.Linear(embed_dims, 2 * embed_dims, bias=qkv_bias)
-        self.proj = nn.Linear(embed_dims, embed_dims) if with_token_update else None
+        self.proj = nn.Linear(embed_dims,
+                              embed_dims) if with_token_update else None
         hidden = int(embed_dims * mlp_ratio)
         if with_token_update:
-            self.norm_query_mlp, self.query_mlp = nn.LayerNorm(embed_dims), _mlp(embed_dims, hidden)
-            self.norm_feat_mlp, self.feat_mlp = nn.LayerNorm(embed_dims), _mlp(embed_dims, hidden)
+            self.norm_query_mlp, self.query_mlp = nn.LayerNorm(
+                embed_dims), _mlp(embed_dims, hidden)
+            self.norm_feat_mlp, self.feat_mlp = nn.LayerNorm(embed_dims), _mlp(
+                embed_dims, hidden)
         if with_attn_mlp:
             self.norm_attn_mlp = nn.LayerNorm(num_tokens)
             self.attn_mlp = _mlp(num_tokens, 3 * num_tokens)
@@ -88,16 +70,20 @@ class Trans2SegDecoderLayer(nn.Module):
     def cross_attention(self, query, feat):
         B, N, E = query.shape
         h = self.num_heads
-        q = self.fc_q(query).reshape(B, h, N, E // h)  # no transpose: the original's reshape
-        k, v = self.fc_kv(feat).reshape(B, feat.shape[1], 2, h, E // h).permute(2, 0, 3, 1, 4)
+        q = self.fc_q(query).reshape(B, h, N, E //
+                                     h)  # no transpose: the original's reshape
+        k, v = self.fc_kv(feat).reshape(B, feat.shape[1], 2, h,
+                                        E // h).permute(2, 0, 3, 1, 4)
         logits = (q @ k.transpose(-2, -1)) * self.scale  # (B, h, N, HW)
-        if self.proj is None:  # the last layer: only its attention maps are used
+        # the last layer: only its attention maps are used
+        if self.proj is None:
             return logits.permute(0, 2, 1, 3), None
         out = (logits.softmax(dim=-1) @ v).reshape(B, N, E)
         return logits.permute(0, 2, 1, 3), self.proj(out)
 
     def forward(self, query, feat):
-        attn, query = self.cross_attention(self.norm_query(query), self.norm_feat(feat))
+        attn, query = self.cross_attention(
+            self.norm_query(query), self.norm_feat(feat))
         if self.with_token_update:
             query = query + query
             query = query + self.query_mlp(self.norm_query_mlp(query))
@@ -114,52 +100,86 @@ class Trans2SegHead(BaseDecodeHead):
     """Trans2Seg decode head.
 
     Args:
-        in_channels (Sequence[int]): Channels of the two inputs picked by ``in_index``: the
-            high-resolution map (added before the last conv) and the encoder's map.
-            Defaults to (384, 384) (TNT-S).
+        in_channels (Sequence[int]): Channels of the two inputs picked by
+            ``in_index``: the high-resolution map (added before the last conv)
+            and the encoder's map. Defaults to (384, 384) (TNT-S).
         channels (int): Hidden width of the convolutional head. Defaults to 64.
-        num_classes (int): Classes, one decoder query each. Defaults to 150 (ADE20K).
-        in_index (Sequence[int]): Backbone outputs used as (high-resolution, encoder) input.
-            Defaults to (0, 0): both from one stride-16 TNT map, as in the TNT paper.
+        num_classes (int): Classes, one decoder query each. Defaults to 150
+            (ADE20K).
+        in_index (Sequence[int]): Backbone outputs used as (high-resolution,
+            encoder) input. Defaults to (0, 0): both from one stride-16 TNT
+            map, as in the TNT paper.
         embed_dims (int): Transformer width. Defaults to 256.
-        num_layers (int): Encoder layers, and as many decoder layers. Defaults to 4.
+        num_layers (int): Encoder layers, and as many decoder layers. Defaults
+            to 4.
         num_heads (int): Attention heads. Defaults to 8.
-        mlp_ratio (float): MLP hidden width relative to ``embed_dims``. Defaults to 3.
-        token_grid (tuple[int, int]): Grid the encoder input is pooled to; its size HW is
-            fixed by the decoder's attention-map MLP. Defaults to (16, 16).
-        pos_grid (tuple[int, int]): Grid the encoder's position table is stored for (resized to
-            ``token_grid`` in forward). Defaults to (32, 32) as in the original.
+        mlp_ratio (float): MLP hidden width relative to ``embed_dims``.
+            Defaults to 3.
+        token_grid (tuple[int, int]): Grid the encoder input is pooled to; its
+            size HW is fixed by the decoder's attention-map MLP. Defaults to
+            (16, 16).
+        pos_grid (tuple[int, int]): Grid the encoder's position table is stored
+            for (resized to ``token_grid`` in forward). Defaults to (32, 32) as
+            in the original.
         qkv_bias (bool): Bias in q/k/v projections. Defaults to False.
-        drop_path_rate (float): Stochastic depth of the encoder layers. Defaults to 0.
-        keep_unused_layers (bool): Also build the original's decoder layers whose outputs are
-            discarded (the attention-map MLPs of all but the last layer, the last layer's query
-            and token MLPs: 1.97M parameters for the default). They change no output, only the
-            parameter count (the paper's 32.1M includes them), and distributed training then
+        drop_path_rate (float): Stochastic depth of the encoder layers.
+            Defaults to 0.
+        keep_unused_layers (bool): Also build the original's decoder layers
+            whose outputs are discarded (the attention-map MLPs of all but the
+            last layer, the last layer's query and token MLPs: 1.97M parameters
+            for the default). They change no output, only the parameter count
+            (the paper's 32.1M includes them), and distributed training then
             needs ``find_unused_parameters=True``. Defaults to False.
         norm_cfg (dict): Norm of the convolutional head. Defaults to SyncBN.
-        align_corners (bool): For every interpolation, including the final resize of the
-            logits. Defaults to True (the original's).
-        init_cfg (dict | list[dict], optional): Initialisation; Linear layers truncated normal
-            (std .02), LayerNorms ones/zeros, convs mmcv's defaults.
-        **kwargs: ``BaseDecodeHead`` arguments (``loss_decode``, ``ignore_index``, ...).
+        align_corners (bool): For every interpolation, including the final
+            resize of the logits. Defaults to True (the original's).
+        init_cfg (dict | list[dict], optional): Initialisation; Linear layers
+            truncated normal (std .02), LayerNorms ones/zeros, convs mmcv's
+            defaults.
+        **kwargs: ``BaseDecodeHead`` arguments (``loss_decode``,
+            ``ignore_index``, ...).
 
     Returns logits (B, num_classes, h, w) at the high-resolution input's size.
     """
 
-    def __init__(self, in_channels=(384, 384), channels=64, num_classes=150, in_index=(0, 0),
-                 embed_dims=256, num_layers=4, num_heads=8, mlp_ratio=3., token_grid=(16, 16),
-                 pos_grid=(32, 32), qkv_bias=False, drop_path_rate=0., keep_unused_layers=False,
-                 norm_cfg=dict(type='SyncBN', requires_grad=True), align_corners=True,
-                 init_cfg=(dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
-                           dict(type='Constant', layer='LayerNorm', val=1., bias=0.)),
+    def __init__(self,
+                 in_channels=(384, 384),
+                 channels=64,
+                 num_classes=150,
+                 in_index=(0, 0),
+                 embed_dims=256,
+                 num_layers=4,
+                 num_heads=8,
+                 mlp_ratio=3.,
+                 token_grid=(16, 16),
+                 pos_grid=(32, 32),
+                 qkv_bias=False,
+                 drop_path_rate=0.,
+                 keep_unused_layers=False,
+                 norm_cfg=dict(type='SyncBN', requires_grad=True),
+                 align_corners=True,
+                 init_cfg=(dict(
+                     type='TruncNormal', layer='Linear', std=.02, bias=0.),
+                           dict(
+                               type='Constant',
+                               layer='LayerNorm',
+                               val=1.,
+                               bias=0.)),
                  **kwargs):
         kwargs.setdefault('dropout_ratio', 0.)
-        super().__init__(list(in_channels), channels, num_classes=num_classes,
-                         in_index=list(in_index), input_transform='multiple_select',
-                         norm_cfg=norm_cfg, align_corners=align_corners,
-                         init_cfg=list(init_cfg) if isinstance(init_cfg, tuple) else init_cfg,
-                         **kwargs)
-        del self.conv_seg  # one shared 1-channel predictor instead of a per-class conv
+        super().__init__(
+            list(in_channels),
+            channels,
+            num_classes=num_classes,
+            in_index=list(in_index),
+            input_transform='multiple_select',
+            norm_cfg=norm_cfg,
+            align_corners=align_corners,
+            init_cfg=list(init_cfg)
+            if isinstance(init_cfg, tuple) else init_cfg,
+            **kwargs)
+        # one shared 1-channel predictor instead of a per-class conv
+        del self.conv_seg
         hires_channels, enc_channels = self.in_channels
         self.token_grid = tuple(token_grid)
         self.pos_grid = tuple(pos_grid)
@@ -167,26 +187,43 @@ class Trans2SegHead(BaseDecodeHead):
 
         self.embed = nn.Linear(enc_channels, embed_dims)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
-        self.pos_embed = nn.Parameter(torch.zeros(1, 1 + pos_grid[0] * pos_grid[1], embed_dims))
+        self.pos_embed = nn.Parameter(
+            torch.zeros(1, 1 + pos_grid[0] * pos_grid[1], embed_dims))
         dpr = torch.linspace(0, drop_path_rate, num_layers).tolist()
         self.encoder = nn.ModuleList([
-            TransformerEncoderLayer(embed_dims, num_heads, int(mlp_ratio * embed_dims),
-                                    drop_path_rate=dpr[i], qkv_bias=qkv_bias, batch_first=True)
-            for i in range(num_layers)])
+            TransformerEncoderLayer(
+                embed_dims,
+                num_heads,
+                int(mlp_ratio * embed_dims),
+                drop_path_rate=dpr[i],
+                qkv_bias=qkv_bias,
+                batch_first=True) for i in range(num_layers)
+        ])
         self.encoder_norm = nn.LayerNorm(embed_dims)
-        self.class_embed = nn.Parameter(torch.zeros(1, num_classes, embed_dims))
+        self.class_embed = nn.Parameter(
+            torch.zeros(1, num_classes, embed_dims))
         last = num_layers - 1
         self.decoder = nn.ModuleList([
-            Trans2SegDecoderLayer(embed_dims, num_heads, num_tokens, mlp_ratio, qkv_bias,
-                                  with_attn_mlp=keep_unused_layers or i == last,
-                                  with_token_update=keep_unused_layers or i < last)
-            for i in range(num_layers)])
+            Trans2SegDecoderLayer(
+                embed_dims,
+                num_heads,
+                num_tokens,
+                mlp_ratio,
+                qkv_bias,
+                with_attn_mlp=keep_unused_layers or i == last,
+                with_token_update=keep_unused_layers or i < last)
+            for i in range(num_layers)
+        ])
 
         conv = dict(norm_cfg=norm_cfg, act_cfg=dict(type='ReLU'))
-        self.conv1 = DepthwiseSeparableConvModule(embed_dims + num_heads, channels, 3, padding=1, **conv)
-        self.conv2 = DepthwiseSeparableConvModule(channels, channels, 3, padding=1, **conv)
-        self.hires_proj = ConvModule(hires_channels, channels, 1, bias=False, **conv)
-        self.conv3 = DepthwiseSeparableConvModule(channels, channels, 3, padding=1, **conv)
+        self.conv1 = DepthwiseSeparableConvModule(
+            embed_dims + num_heads, channels, 3, padding=1, **conv)
+        self.conv2 = DepthwiseSeparableConvModule(
+            channels, channels, 3, padding=1, **conv)
+        self.hires_proj = ConvModule(
+            hires_channels, channels, 1, bias=False, **conv)
+        self.conv3 = DepthwiseSeparableConvModule(
+            channels, channels, 3, padding=1, **conv)
         self.pred = nn.Conv2d(channels, 1, 1)
 
     def init_weights(self):
@@ -199,7 +236,8 @@ class Trans2SegHead(BaseDecodeHead):
         if self.pos_grid == self.token_grid:
             return self.pos_embed
         grid_pos = grid_pos.reshape(1, *self.pos_grid, -1).permute(0, 3, 1, 2)
-        grid_pos = F.interpolate(grid_pos, self.token_grid, mode='bilinear', align_corners=True)
+        grid_pos = F.interpolate(
+            grid_pos, self.token_grid, mode='bilinear', align_corners=True)
         return torch.cat((cls_pos, grid_pos.flatten(2).transpose(1, 2)), dim=1)
 
     def encode(self, x):
@@ -213,7 +251,9 @@ class Trans2SegHead(BaseDecodeHead):
         return self.encoder_norm(x)[:, 1:]
 
     def decode(self, feat):
-        """Tokens -> the last decoder layer's attention logits (B, classes, heads, HW)."""
+        """Tokens -> the last decoder layer's attention logits (B, classes,
+        heads, HW).
+        """
         query = self.class_embed.expand(feat.shape[0], -1, -1)
         for i, layer in enumerate(self.decoder):
             if i > 0:
@@ -227,10 +267,17 @@ class Trans2SegHead(BaseDecodeHead):
         attn = self.decode(feat)
         B, N, heads, _ = attn.shape
         gh, gw = self.token_grid
-        feat_map = feat.transpose(1, 2).reshape(B, 1, -1, gh, gw).expand(-1, N, -1, -1, -1)
-        x = torch.cat((feat_map, attn.reshape(B, N, heads, gh, gw)), dim=2).flatten(0, 1)
-        x = self.conv2(self.conv1(x))  # the same convs for every class: (B*N, channels, gh, gw)
-        x = F.interpolate(x, size=hires.shape[2:], mode='bilinear', align_corners=self.align_corners)
+        feat_map = feat.transpose(1, 2).reshape(B, 1, -1, gh,
+                                                gw).expand(-1, N, -1, -1, -1)
+        x = torch.cat((feat_map, attn.reshape(B, N, heads, gh, gw)),
+                      dim=2).flatten(0, 1)
+        x = self.conv2(self.conv1(
+            x))  # the same convs for every class: (B*N, channels, gh, gw)
+        x = F.interpolate(
+            x,
+            size=hires.shape[2:],
+            mode='bilinear',
+            align_corners=self.align_corners)
         hires = self.hires_proj(hires)
         x = x + hires.unsqueeze(1).expand(-1, N, -1, -1, -1).flatten(0, 1)
         x = self.pred(self.conv3(x))

@@ -2,12 +2,14 @@ import torch.nn as nn
 
 
 class Mlp(nn.Module):
-    """Two-layer MLP with GELU (``fc1``/``fc2``: the official and timm TNT names).
+    """Two-layer MLP with GELU (``fc1``/``fc2``: the official and timm TNT
+    names).
 
     Args:
         in_features (int): Input and output dimension.
         hidden_features (int): Hidden dimension.
-        drop (float): Dropout after the activation and after ``fc2``. Defaults to 0.
+        drop (float): Dropout after the activation and after ``fc2``. Defaults
+            to 0.
     """
 
     def __init__(self, in_features, hidden_features, drop=0.):

@@ -2,15 +2,18 @@ import torch.nn as nn
 
 
 class SE(nn.Module):
-    """Squeeze-and-excitation over tokens, as in the official TNT code (paper Table 12).
+    """Squeeze-and-excitation over tokens, as in the official TNT code (paper
+    Table 12).
 
-    The token-mean goes through LN -> Linear -> ReLU -> Linear -> Tanh and scales every token.
-    mmcv's ``SELayer`` works on NCHW maps with convs and a sigmoid gate, so it is not the same
-    function and would not load the official ``se_layer.fc.*`` weights.
+    The token-mean goes through LN -> Linear -> ReLU -> Linear -> Tanh and
+    scales every token. mmcv's ``SELayer`` works on NCHW maps with convs and a
+    sigmoid gate, so it is not the same function and would not load the
+    official ``se_layer.fc.*`` weights.
 
     Args:
         dim (int): Token dimension.
-        hidden_ratio (float): Hidden width as a fraction of ``dim``. Defaults to 0.25.
+        hidden_ratio (float): Hidden width as a fraction of ``dim``. Defaults
+            to 0.25.
     """
 
     def __init__(self, dim, hidden_ratio=0.25):
