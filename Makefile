@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 WORK ?= work_dirs/demo
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test bench clean-env
+.PHONY: setup demo test test-fast lint bench clean-env
 
 setup:
 	@bash tools/setup_env.sh
@@ -15,6 +15,16 @@ demo: setup
 
 test: setup
 	@$(PY) -m pytest tests $(PYTEST_ARGS)
+
+# Everything but the end-to-end runs of the tools (tests marked `slow`).
+test-fast: setup
+	@$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
+
+# OpenMMLab's linters with the settings in setup.cfg (what .pre-commit-config.yaml runs).
+lint: setup
+	@$(PY) -m flake8 mmtnt tools tests configs setup.py
+	@$(PY) -m isort --check-only --diff mmtnt tools tests configs setup.py
+	@$(PY) -m yapf --diff --recursive mmtnt tools tests configs setup.py
 
 # Speed benchmarks (pytest-benchmark; skipped by `make test`). The side-by-side ratios come from
 # tools/analysis_tools/benchmark.py (docs/benchmark.md).

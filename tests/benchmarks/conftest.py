@@ -1,6 +1,8 @@
-"""Speed benchmarks (pytest-benchmark): skipped in the test suite, run by ``make bench``.
+"""Speed benchmarks (pytest-benchmark): skipped in the test suite, run by
+``make bench``.
 
-They time, they do not assert: a noisy 2-core CI machine must not fail on a slow minute.
+They time, they do not assert: a noisy 2-core CI machine must not fail on a
+slow minute.
 """
 import pytest
 

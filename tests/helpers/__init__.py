@@ -1,15 +1,83 @@
+"""What the tests share: paths, running a tool, real photographs, small
+configs and made datasets. Fixtures that use these are in tests/conftest.py.
+"""
 import glob
 import json
 import os
 import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import skimage.data
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, DefaultScope
+from PIL import Image
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def photos(size=224):
+    """Real photographs from scikit-image, (N, 3, size, size) in [-1, 1]
+    (mean = std = 0.5)."""
+    out = []
+    size_hw = (size, size) if isinstance(size, int) else size
+    for name in ('astronaut', 'coffee', 'chelsea'):
+        img = Image.fromarray(getattr(skimage.data, name)()).convert('RGB')
+        img = img.resize((size_hw[1], size_hw[0]), Image.BICUBIC)
+        out.append(np.asarray(img, dtype=np.float32).transpose(2, 0, 1))
+    return (torch.from_numpy(np.stack(out)) / 127.5) - 1.0
+
+
+def build_classifier(config, init=False, **backbone):
+    """The model of ``config`` (a path, relative to configs/tnt or absolute),
+    built in the config's scope, in eval mode; ``backbone`` overrides."""
+    path = config if osp.isabs(config) else osp.join(ROOT, 'configs/tnt',
+                                                     config)
+    cfg = Config.fromfile(path)
+    cfg.model.backbone.update(backbone)
+    cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = MODELS.build(cfg.model)
+    if init:
+        model.init_weights()
+    return model.eval()
+
+
+def run_tool(args, cwd=ROOT, env=None, timeout=900, check=True):
+    """Run a tools/ script (or ``-m module``) with this interpreter, as a user
+    would; return the completed process, checked unless ``check=False``."""
+    full_env = dict(os.environ, PYTHONPATH=ROOT, **(env or {}))
+    proc = subprocess.run(
+        [sys.executable] + list(args),
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f'{args} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n'
+            f'{proc.stderr[-5000:]}')
+    return proc
+
+
+def make_demo(kind, root, *args):
+    """Write a dataset made from real photographs with
+    ``tools/misc/make_demo_{kind}.py`` (coco, ade20k or transfer_sets)."""
+    run_tool([f'tools/misc/make_demo_{kind}.py',
+              str(root)] + [str(a) for a in args])
+    return str(root)
+
 
 DIGITS_CONFIG = 'configs/tnt/tnt-mini-p8_1xb64-100e_digits.py'
 
 
 def digits_options(root, max_epochs=2, **extra):
-    """--cfg-options that point the digits config at ``root`` and keep it small and serial."""
+    """--cfg-options that point the digits config at ``root`` and keep it small
+    and serial.
+    """
     opts = {
         'train_dataloader.dataset.data_root': root,
         'val_dataloader.dataset.data_root': root,
@@ -25,15 +93,18 @@ def digits_options(root, max_epochs=2, **extra):
         'default_hooks.checkpoint.interval': 1,
         'default_hooks.checkpoint.max_keep_ckpts': 3,
         'default_hooks.logger.interval': 5,
-        'custom_hooks': '[]',  # no EMA: a 2-epoch average would still be mostly the init
+        'custom_hooks':
+        '[]',  # no EMA: a 2-epoch average would still be mostly the init
     }
     opts.update(extra)
     return ['--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]
 
 
 def scalars(work_dir):
-    """The json lines mmengine's LocalVisBackend wrote (train and val records)."""
-    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    """The json lines mmengine's LocalVisBackend wrote (train and val records).
+    """
+    files = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     assert files, f'no scalars.json under {work_dir}'
     records = []
     for path in files:
@@ -46,10 +117,15 @@ DETR_CONFIG = 'configs/detr/detr_tnt-s_8xb2-50e_coco.py'
 FASTER_RCNN_CONFIG = 'configs/faster_rcnn/faster-rcnn_tnt-s_fpn_1x_coco.py'
 
 
-def small_detection_config(tmp_path, base, data_root, max_epochs=3, scale=(448, 288), extra=''):
-    """A child of a real detection config, as a user would write one: this data root, smaller
-    images, a fixed pipeline (so that losses of the same images can be compared across epochs),
-    serial loading and no ImageNet download."""
+def small_detection_config(tmp_path,
+                           base,
+                           data_root,
+                           max_epochs=3,
+                           scale=(448, 288),
+                           extra=''):
+    """A child of a real detection config, as a user would write one: this data
+    root, smaller images, a fixed pipeline (so that losses of the same images
+    can be compared across epochs), serial loading and no ImageNet download."""
     data_root = data_root.rstrip('/') + '/'
     text = f'''
 _base_ = [{osp.join(ROOT, base)!r}]
@@ -66,19 +142,23 @@ test_pipeline = [
     dict(type='Resize', scale={scale!r}, keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                    'scale_factor')),
 ]
 train_dataloader = dict(num_workers=0, persistent_workers=False,
                         sampler=dict(type='DefaultSampler', shuffle=False),
-                        dataset=dict(data_root=data_root, pipeline=train_pipeline))
+                        dataset=dict(data_root=data_root,
+                                     pipeline=train_pipeline))
 val_dataloader = dict(num_workers=0, persistent_workers=False,
-                      dataset=dict(data_root=data_root, pipeline=test_pipeline))
+                      dataset=dict(data_root=data_root,
+                                   pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
 test_evaluator = val_evaluator
 train_cfg = dict(max_epochs={max_epochs}, val_interval={max_epochs})
 param_scheduler = []
-default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval={max_epochs}))
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval={max_epochs}))
 randomness = dict(seed=0)
 ''' + extra
     path = tmp_path / f'small_{osp.basename(base)}'
@@ -86,13 +166,14 @@ randomness = dict(seed=0)
     return str(path)
 
 
-TRANS2SEG_CONFIG = 'configs/trans2seg/trans2seg_tnt-s_8xb2-40k_ade20k-512x512.py'
+TRANS2SEG_CONFIG = ('configs/trans2seg/'
+                    'trans2seg_tnt-s_8xb2-40k_ade20k-512x512.py')
 
 
 def small_segmentation_config(tmp_path, data_root, max_iters=6, crop=256):
-    """A child of the Trans2Seg config: this data root, 256x256 crops (slide test with the same
-    window), a fixed pipeline and order (so losses of the same images can be compared) and no
-    ImageNet download."""
+    """A child of the Trans2Seg config: this data root, 256x256 crops (slide
+    test with the same window), a fixed pipeline and order (so losses of the
+    same images can be compared) and no ImageNet download."""
     text = f'''
 _base_ = [{osp.join(ROOT, TRANS2SEG_CONFIG)!r}]
 data_root = {data_root!r}
@@ -100,7 +181,8 @@ crop_size = ({crop}, {crop})
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(init_cfg=None),
-    test_cfg=dict(mode='slide', crop_size=crop_size, stride=({crop * 2 // 3}, {crop * 2 // 3})))
+    test_cfg=dict(mode='slide', crop_size=crop_size,
+                  stride=({crop * 2 // 3}, {crop * 2 // 3})))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', reduce_zero_label=True),
@@ -117,9 +199,11 @@ test_pipeline = [
 ]
 train_dataloader = dict(num_workers=0, persistent_workers=False,
                         sampler=dict(type='InfiniteSampler', shuffle=False),
-                        dataset=dict(data_root=data_root, pipeline=train_pipeline))
+                        dataset=dict(data_root=data_root,
+                                     pipeline=train_pipeline))
 val_dataloader = dict(num_workers=0, persistent_workers=False,
-                      dataset=dict(data_root=data_root, pipeline=test_pipeline))
+                      dataset=dict(data_root=data_root,
+                                   pipeline=test_pipeline))
 test_dataloader = val_dataloader
 train_cfg = dict(max_iters={max_iters}, val_interval={max_iters})
 param_scheduler = []
@@ -136,10 +220,8 @@ PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'camera', 'cat')
 
 
 def write_tiny_imagenet(root):
-    """Real photographs (of their own odd sizes) in ImageNet's layout: train/<wnid>/*.JPEG,
-    val/*.JPEG, meta/{train,val}.txt; two classes."""
-    import skimage.data
-    from PIL import Image
+    """Real photographs (of their own odd sizes) in ImageNet's layout:
+    train/<wnid>/*.JPEG, val/*.JPEG, meta/{train,val}.txt; two classes."""
     train, val = [], []
     for i, name in enumerate(PHOTOS):
         img = Image.fromarray(getattr(skimage.data, name)()).convert('RGB')
@@ -149,7 +231,8 @@ def write_tiny_imagenet(root):
         img.save(osp.join(root, 'train', rel), quality=90)
         train.append(f'{rel} {label}')
         os.makedirs(osp.join(root, 'val'), exist_ok=True)
-        img.save(osp.join(root, 'val', f'ILSVRC2012_val_{i:08d}.JPEG'), quality=90)
+        img.save(
+            osp.join(root, 'val', f'ILSVRC2012_val_{i:08d}.JPEG'), quality=90)
         val.append(f'ILSVRC2012_val_{i:08d}.JPEG {label}')
     os.makedirs(osp.join(root, 'meta'), exist_ok=True)
     for split, lines in (('train', train), ('val', val)):

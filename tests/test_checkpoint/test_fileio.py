@@ -1,5 +1,5 @@
-"""Checkpoints are written atomically (the mmtnt_atomic backend the configs choose) and read
-without running code."""
+"""Checkpoints are written atomically (the mmtnt_atomic backend the configs
+choose) and read without running code."""
 import os
 
 import pytest
@@ -13,11 +13,13 @@ from mmtnt.fileio import AtomicLocalBackend
 
 def test_atomic_backend_is_chosen_by_name_and_local_is_left_alone(tmp_path):
     assert type(get_file_backend(str(tmp_path / 'x.pth'))) is LocalBackend
-    backend = get_file_backend(str(tmp_path / 'x.pth'), backend_args=dict(backend='mmtnt_atomic'))
+    backend = get_file_backend(
+        str(tmp_path / 'x.pth'), backend_args=dict(backend='mmtnt_atomic'))
     assert isinstance(backend, AtomicLocalBackend)
 
 
-def test_atomic_write_killed_half_way_keeps_the_old_file(tmp_path, monkeypatch):
+def test_atomic_write_killed_half_way_keeps_the_old_file(
+        tmp_path, monkeypatch):
     backend = AtomicLocalBackend()
     target = tmp_path / 'epoch_1.pth'
     backend.put(b'complete checkpoint', str(target))
@@ -41,11 +43,23 @@ def test_mmengine_checkpoint_with_message_hub_loads_weights_only(tmp_path):
     from mmengine.runner.checkpoint import _load_checkpoint
     path = str(tmp_path / 'ckpt.pth')
     buffer = HistoryBuffer([np.float64(1.0)], [1])
-    buffer.statistics('mean')  # pickles a reference to HistoryBuffer.mean, as training does
-    torch.save({'state_dict': {'w': torch.ones(1)},
-                'message_hub': {'log_scalars': {'loss': buffer}}}, path)
+    buffer.statistics(
+        'mean')  # pickles a reference to HistoryBuffer.mean, as training does
+    torch.save(
+        {
+            'state_dict': {
+                'w': torch.ones(1)
+            },
+            'message_hub': {
+                'log_scalars': {
+                    'loss': buffer
+                }
+            }
+        }, path)
     with pytest.raises(Exception, match='Weights only load failed'):
-        _load_checkpoint(path, map_location='cpu')  # mmengine's own reader, torch's defaults
+        _load_checkpoint(
+            path,
+            map_location='cpu')  # mmengine's own reader, torch's defaults
     with checkpoint_types_allowed():
         loaded = _load_checkpoint(path, map_location='cpu')
     assert loaded['state_dict']['w'].item() == 1.0

@@ -1,27 +1,21 @@
-"""Released-format checkpoints give mmtnt the reference's logits (max |diff| < 1e-4)."""
+"""Released-format checkpoints give mmtnt the reference's logits (max |diff| <
+1e-4).
+"""
 import os.path as osp
 
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
-from reference_checkpoints import (mmpretrain_checkpoint, mmpretrain_classifier,
-                                   official_state_dict, timm_model)
 
 import mmtnt  # noqa: F401
 from mmtnt.checkpoint import CheckpointFormatError, convert_checkpoint
+from tests.helpers import build_classifier
+from tests.helpers.reference_checkpoints import (mmpretrain_checkpoint,
+                                                 mmpretrain_classifier,
+                                                 official_state_dict,
+                                                 timm_model)
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def build(config, **backbone):
-    from mmpretrain.registry import MODELS
-    cfg = Config.fromfile(osp.join(ROOT, 'configs/tnt', config))
-    cfg.model.backbone.update(backbone)
-    cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        return MODELS.build(cfg.model).eval()
+build = build_classifier
 
 
 def logits(model, x):
@@ -58,18 +52,23 @@ def test_official_checkpoint(images, arch, config):
 
 
 def test_mmpretrain_checkpoint_loads_as_is(images, tmp_path):
-    """Through mmengine's load_checkpoint (what tools/test.py uses), no conversion step."""
+    """Through mmengine's load_checkpoint (what tools/test.py uses), no
+    conversion step.
+    """
     ref = mmpretrain_classifier()
     path = str(tmp_path / 'tnt-small-p16_3rdparty_in1k.pth')
     torch.save(mmpretrain_checkpoint(ref), path)
     model = build('tnt-s-legacy_16xb64_in1k.py')
     load_checkpoint(model, path, map_location='cpu')
-    x = images * 127.5 + 127.5  # both classifiers normalise with their preprocessors
-    data = dict(inputs=list(x.flip(1).to(torch.uint8)))  # BGR uint8, as loaded from disk
+    # both classifiers normalise with their preprocessors
+    x = images * 127.5 + 127.5
+    data = dict(inputs=list(x.flip(1).to(
+        torch.uint8)))  # BGR uint8, as loaded from disk
     with torch.no_grad():
         ours = model.test_step(data)
         theirs = ref.test_step(data)
-    diff = max((a.pred_score - b.pred_score).abs().max().item() for a, b in zip(ours, theirs))
+    diff = max((a.pred_score - b.pred_score).abs().max().item()
+               for a, b in zip(ours, theirs))
     assert diff < 1e-4
     raw_ours = logits(model, model.data_preprocessor(data)['inputs'])
     raw_ref = logits(ref, ref.data_preprocessor(data)['inputs'])
@@ -93,7 +92,8 @@ def test_incomplete_checkpoint_is_refused():
     state, _, _ = convert_checkpoint(ref.state_dict())
     del state['backbone.blocks.3.attn_in.qk.weight']
     model = build('tnt-s_16xb64_in1k.py')
-    with pytest.raises(CheckpointFormatError, match='blocks.3.attn_in.qk.weight'):
+    with pytest.raises(
+            CheckpointFormatError, match='blocks.3.attn_in.qk.weight'):
         load_checkpoint(model, _save(state), map_location='cpu')
 
 
@@ -105,16 +105,62 @@ def _save(state):
 
 
 def test_sentence_pos_resized_at_load(images):
-    """A 224 checkpoint into a 384 model: patch_pos 14x14 -> 24x24 at load."""
+    """A 224 checkpoint into a 384 model: the logits equal timm's model built
+    for 384 from the same weights, its 14x14 encoding resized by plain bicubic
+    interpolation here (not by mmtnt's code)."""
     ref = timm_model('tnt_s_patch16_224')
     state, _, _ = convert_checkpoint(ref.state_dict())
     model = build('tnt-s_16xb64_in1k.py', img_size=384)
     load_checkpoint(model, _save(state), map_location='cpu')
-    assert model.backbone.patch_pos.shape == (1, 24 * 24 + 1, 384)
-    x = torch.nn.functional.interpolate(images[:1], size=(384, 384), mode='bilinear')
-    assert logits(model, x).shape == (1, 1000)
+
+    ref384 = timm_model('tnt_s_patch16_224', img_size=384)
+    sd = ref.state_dict()
+    pos = sd['patch_pos']  # (1, 1 + 14*14, 384)
+    grid = pos[:, 1:].reshape(1, 14, 14, -1).permute(0, 3, 1, 2)
+    grid = torch.nn.functional.interpolate(
+        grid, size=(24, 24), mode='bicubic', align_corners=False)
+    sd['patch_pos'] = torch.cat(
+        [pos[:, :1], grid.flatten(2).transpose(1, 2)], dim=1)
+    ref384.load_state_dict(sd)
+    x = torch.nn.functional.interpolate(
+        images[:1], size=(384, 384), mode='bilinear')
+    with torch.no_grad():
+        expected = ref384(x)
+    assert (logits(model, x) - expected).abs().max() < 1e-4
+
+
+@pytest.mark.parametrize('arch', ['s', 'b'])
+def test_conversion_keeps_every_tensor(arch):
+    """Official-format tensors come out equal to timm's, key for key."""
+    ref = timm_model(f'tnt_{arch}_patch16_224', seed=2)
+    state, _, _ = convert_checkpoint(official_state_dict(ref))
+    expected = ref.state_dict()
+    assert len(state) == len(expected)
+    for k, v in expected.items():
+        key = 'head.fc.' + k[5:] if k.startswith('head.') else 'backbone.' + k
+        assert torch.equal(state[key], v), key
+
+
+def test_mmpretrain_conversion_splits_qkv_exactly():
+    ref = mmpretrain_classifier()
+    src = ref.state_dict()
+    state, fmt, layout = convert_checkpoint(mmpretrain_checkpoint(ref))
+    assert (fmt, layout) == ('mmpretrain', 'legacy')
+    for i in (0, 11):
+        for part, name in (('inner', 'attn_in'), ('outer', 'attn_out')):
+            qkv = src[f'backbone.layers.{i}.{part}_block.attn.attn.in_proj_'
+                      'weight']
+            ours = torch.cat([
+                state[f'backbone.blocks.{i}.{name}.qk.weight'],
+                state[f'backbone.blocks.{i}.{name}.v.weight']
+            ])
+            assert torch.equal(ours, qkv)
+    assert torch.equal(state['head.fc.weight'], src['head.fc.weight'])
 
 
 def test_not_a_tnt_checkpoint():
     with pytest.raises(CheckpointFormatError, match='no TNT weights found'):
-        convert_checkpoint({'conv1.weight': torch.zeros(1), 'fc.weight': torch.zeros(1)})
+        convert_checkpoint({
+            'conv1.weight': torch.zeros(1),
+            'fc.weight': torch.zeros(1)
+        })

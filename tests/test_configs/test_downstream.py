@@ -1,7 +1,8 @@
-"""A user's own project, outside the checkout, inherits ``mmpretrain::``, ``mmtnt::``, ``mmdet::``
-and ``mmseg::`` configs with mmtnt's TNT swapped in. Each config trains with mmtnt's
-tools/train.py and with ``mim train mmtnt``, is tested with ``mim test mmtnt``, and its checkpoint
-runs in the toolbox's own inference API on a photograph of odd size."""
+"""A user's own project, outside the checkout, inherits ``mmpretrain::``,
+``mmtnt::``, ``mmdet::`` and ``mmseg::`` configs with mmtnt's TNT swapped in.
+Each config trains with mmtnt's tools/train.py and with ``mim train mmtnt``, is
+tested with ``mim test mmtnt``, and its checkpoint runs in the toolbox's own
+inference API on a photograph of odd size."""
 import json
 import os
 import os.path as osp
@@ -10,10 +11,11 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT
 from PIL import Image
 
-from test_tools.helpers import write_tiny_imagenet
+from tests.helpers import ROOT
+
+pytestmark = pytest.mark.slow  # end-to-end runs of the tools
 
 CLASSIFIER_DATA = '''
 data_preprocessor = dict(num_classes=2)
@@ -31,25 +33,33 @@ default_hooks = dict(logger=dict(interval=1))
 
 PROJECT = {
     # mmpretrain's own TNT config, its backbone replaced by mmtnt's.
-    'cls_from_mmpretrain.py': '''
+    'cls_from_mmpretrain.py':
+    '''
 _base_ = 'mmpretrain::tnt/tnt-s-p16_16xb64_in1k.py'
 model = dict(backbone=dict(_delete_=True, type='mmtnt.TNT', arch='ti'),
              head=dict(num_classes=2, in_channels=192))
 ''' + CLASSIFIER_DATA,
     # mmtnt's own ImageNet recipe, made smaller.
-    'cls_from_mmtnt.py': '''
+    'cls_from_mmtnt.py':
+    '''
 _base_ = 'mmtnt::tnt/tnt-s_16xb64_in1k.py'
-model = dict(backbone=dict(arch='ti'), head=dict(num_classes=2, in_channels=192))
+model = dict(backbone=dict(arch='ti'),
+             head=dict(num_classes=2, in_channels=192))
 ''' + CLASSIFIER_DATA,
-    # mmdet's Faster R-CNN R50-FPN with TNT-Ti and mmtnt's pyramid instead of the ResNet.
-    'det_from_mmdet.py': '''
+    # mmdet's Faster R-CNN R50-FPN with TNT-Ti and mmtnt's pyramid instead of
+    # the ResNet.
+    'det_from_mmdet.py':
+    '''
 _base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
 model = dict(
     data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3),
-    backbone=dict(_delete_=True, type='mmtnt.TNT', arch='ti', out_indices=(2, 5, 8, 11),
+    backbone=dict(_delete_=True, type='mmtnt.TNT', arch='ti',
+                  out_indices=(2, 5, 8, 11),
                   out_type='featmap'),
-    neck=[dict(type='mmtnt.TNTFeaturePyramid', in_channels=192, scales=(4, 2, 1, 0.5)),
-          dict(type='FPN', in_channels=[192] * 4, out_channels=256, num_outs=5)])
+    neck=[dict(type='mmtnt.TNTFeaturePyramid', in_channels=192,
+               scales=(4, 2, 1, 0.5)),
+          dict(type='FPN', in_channels=[192] * 4, out_channels=256,
+               num_outs=5)])
 data_root = {data!r}
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -62,26 +72,32 @@ test_pipeline = [
     dict(type='Resize', scale=(320, 256), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                    'scale_factor')),
 ]
 train_dataloader = dict(num_workers=0, persistent_workers=False,
-                        dataset=dict(data_root=data_root, pipeline=train_pipeline))
+                        dataset=dict(data_root=data_root,
+                                     pipeline=train_pipeline))
 val_dataloader = dict(num_workers=0, persistent_workers=False,
-                      dataset=dict(data_root=data_root, pipeline=test_pipeline))
+                      dataset=dict(data_root=data_root,
+                                   pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
 test_evaluator = val_evaluator
 train_cfg = dict(max_epochs=1)
 default_hooks = dict(logger=dict(interval=1))
 ''',
-    # mmseg's Segmenter (ViT-T) with TNT-Ti instead of the ViT; whole-image test at any size.
-    'seg_from_mmseg.py': '''
+    # mmseg's Segmenter (ViT-T) with TNT-Ti instead of the ViT; whole-image
+    # test at any size.
+    'seg_from_mmseg.py':
+    '''
 _base_ = 'mmseg::segmenter/segmenter_vit-t_mask_8xb1-160k_ade20k-512x512.py'
 crop_size = (128, 128)
 model = dict(
     pretrained=None,
     data_preprocessor=dict(size=crop_size),
-    backbone=dict(_delete_=True, type='mmtnt.TNT', arch='ti', out_indices=(11, ),
+    backbone=dict(_delete_=True, type='mmtnt.TNT', arch='ti',
+                  out_indices=(11, ),
                   out_type='featmap'),
     test_cfg=dict(_delete_=True, mode='whole'))
 data_root = {data!r}
@@ -97,9 +113,11 @@ test_pipeline = [
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
-                        dataset=dict(data_root=data_root, pipeline=train_pipeline))
+                        dataset=dict(data_root=data_root,
+                                     pipeline=train_pipeline))
 val_dataloader = dict(num_workers=0, persistent_workers=False,
-                      dataset=dict(data_root=data_root, pipeline=test_pipeline))
+                      dataset=dict(data_root=data_root,
+                                   pipeline=test_pipeline))
 test_dataloader = val_dataloader
 train_cfg = dict(max_iters=2, val_interval=2)
 param_scheduler = []
@@ -109,37 +127,42 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2))
 
 
 @pytest.fixture(scope='module')
-def project(tmp_path_factory):
-    """The project folder: configs/ of its own, data made from real photographs."""
-    from tools.dataset_converters.photos_to_ade20k import export as export_ade
-    from tools.dataset_converters.photos_to_coco import export as export_coco
+def project(tmp_path_factory, tiny_imagenet, coco_photos, ade_photos):
+    """The project folder: configs/ of its own; data made from real
+    photographs."""
     root = tmp_path_factory.mktemp('my_project')
-    data = {'cls': write_tiny_imagenet(str(root / 'data' / 'imagenet'))}
-    export_coco(str(root / 'data' / 'coco'), num_train=2, num_val=2, seed=1)
-    data['det'] = str(root / 'data' / 'coco') + '/'
-    data['seg'] = str(root / 'data' / 'ade' / 'ADEChallengeData2016')
-    export_ade(data['seg'], num_train=2, num_val=2, seed=1)
+    data = {'cls': tiny_imagenet, 'det': coco_photos + '/', 'seg': ade_photos}
     os.makedirs(root / 'configs')
     for name, text in PROJECT.items():
         (root / 'configs' / name).write_text(text.format(data=data[name[:3]]))
-    photo = np.asarray(Image.open(osp.join(data['cls'], 'train', 'n01440760', 'astronaut.JPEG')))
-    Image.fromarray(photo[:301, :457]).save(root / 'odd.jpg')  # 301 x 457: no multiple of 16
+    photo = np.asarray(
+        Image.open(
+            osp.join(data['cls'], 'train', 'n01440760', 'astronaut.JPEG')))
+    Image.fromarray(photo[:301, :457]).save(
+        root / 'odd.jpg')  # 301 x 457: no multiple of 16
     return root
 
 
 def run(args, cwd):
-    """Run in the project folder with the environment's interpreter; the checkout is not on
-    the path."""
+    """Run in the project folder with the environment's interpreter; the
+    checkout is not on the path."""
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, f'{args}:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}'
+    proc = subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, (
+        f'{args}:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
     return proc
 
 
 def losses(work_dir):
-    files = [osp.join(dp, f) for dp, _, fs in os.walk(work_dir) for f in fs
-             if f == 'scalars.json']
-    records = [json.loads(line) for path in files for line in open(path) if line.strip()]
+    files = [
+        osp.join(dp, f) for dp, _, fs in os.walk(work_dir) for f in fs
+        if f == 'scalars.json'
+    ]
+    records = [
+        json.loads(line) for path in files for line in open(path)
+        if line.strip()
+    ]
     return [r['loss'] for r in records if 'loss' in r]
 
 
@@ -152,45 +175,64 @@ def last_checkpoint(work_dir):
 def test_downstream_config_trains_tests_and_infers(project, name, tmp_path):
     config = osp.join('configs', name)
     work = str(tmp_path / 'train')
-    # Every task trains with both; of the two classification configs, one each (to save time).
-    if name != 'cls_from_mmtnt.py':  # mmtnt's tools/train.py, by path, as with a clone
-        run([sys.executable, osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work],
+    # One classification config trains with mmtnt's tools/train.py by path, as
+    # from a clone; the others with `mim train`, which runs the same script
+    # from the package's .mim.
+    if name == 'cls_from_mmpretrain.py':
+        run([
+            sys.executable,
+            osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work
+        ],
             cwd=project)
         assert losses(work) and all(np.isfinite(losses(work)))
-    if name != 'cls_from_mmpretrain.py':  # mim runs tools/train.py from the package's .mim
+    else:
         work = str(tmp_path / 'mim')
-        proc = run([sys.executable, '-m', 'mim', 'train', 'mmtnt', config, '--work-dir', work],
+        proc = run([
+            sys.executable, '-m', 'mim', 'train', 'mmtnt', config,
+            '--work-dir', work
+        ],
                    cwd=project)
         assert '.mim/tools/train.py' in proc.stdout
         assert losses(work) and all(np.isfinite(losses(work)))
     checkpoint = last_checkpoint(work)
-    proc = run([sys.executable, '-m', 'mim', 'test', 'mmtnt', config, '--checkpoint', checkpoint,
-                '--work-dir', str(tmp_path / 'test')], cwd=project)
+    proc = run([
+        sys.executable, '-m', 'mim', 'test', 'mmtnt', config, '--checkpoint',
+        checkpoint, '--work-dir',
+        str(tmp_path / 'test')
+    ],
+               cwd=project)
     assert '.mim/tools/test.py' in proc.stdout
     assert name[:3] != 'cls' or 'accuracy/top1' in proc.stdout
     assert name[:3] != 'det' or 'bbox_mAP' in proc.stdout
     assert name[:3] != 'seg' or 'mIoU' in proc.stdout
-    run([sys.executable, '-c', INFERENCE[name[:3]], config, checkpoint, 'odd.jpg'], cwd=project)
+    run([
+        sys.executable, '-c', INFERENCE[name[:3]], config, checkpoint,
+        'odd.jpg'
+    ],
+        cwd=project)
 
 
-# Each toolbox's own inference API on the odd-size photograph. mmengine's loader (torch's
-# weights_only=True) refuses what mmengine itself pickles in a checkpoint (its message hub), so
-# the loading happens inside mmtnt's scoped allow-list; `mmtnt::` configs go through
-# mmtnt.utils.load_config (the toolboxes do not know that scope).
+# Each toolbox's own inference API on the odd-size photograph. mmengine's
+# loader (torch's weights_only=True) refuses what mmengine itself pickles in a
+# checkpoint (its message hub), so the loading happens inside mmtnt's scoped
+# allow-list; `mmtnt::` configs go through mmtnt.utils.load_config (the
+# toolboxes do not know that scope).
 INFERENCE = {
-    'cls': '''
+    'cls':
+    '''
 import sys
 from mmtnt.checkpoint import checkpoint_types_allowed
 from mmtnt.utils import load_config
 from mmpretrain.apis import ImageClassificationInferencer
 config, checkpoint, image = sys.argv[1:]
 with checkpoint_types_allowed():
-    inferencer = ImageClassificationInferencer(load_config(config), pretrained=checkpoint,
-                                               device='cpu')
+    inferencer = ImageClassificationInferencer(
+        load_config(config), pretrained=checkpoint, device='cpu')
 result = inferencer(image)[0]
 assert result['pred_label'] in (0, 1) and 0 < result['pred_score'] <= 1, result
 ''',
-    'det': '''
+    'det':
+    '''
 import sys
 from mmdet.apis import inference_detector, init_detector
 from mmtnt.checkpoint import checkpoint_types_allowed
@@ -201,7 +243,8 @@ result = inference_detector(model, image)
 assert result.metainfo['ori_shape'] == (301, 457), result.metainfo
 assert result.pred_instances.bboxes.shape[1] == 4
 ''',
-    'seg': '''
+    'seg':
+    '''
 import sys
 from mmseg.apis import inference_model, init_model
 from mmtnt.checkpoint import checkpoint_types_allowed
@@ -209,7 +252,8 @@ config, checkpoint, image = sys.argv[1:]
 with checkpoint_types_allowed():
     model = init_model(config, checkpoint, device='cpu')
 result = inference_model(model, image)
-assert tuple(result.pred_sem_seg.data.shape[-2:]) == (301, 457), result.pred_sem_seg.shape
+shape = tuple(result.pred_sem_seg.data.shape[-2:])
+assert shape == (301, 457), shape
 ''',
 }
 
@@ -219,7 +263,9 @@ def test_mim_search_reads_the_model_index(tmp_path):
     for name in ('tnt-s-p16_official_in1k', 'faster-rcnn_tnt-s_fpn_1x_coco',
                  'trans2seg_tnt-s_8xb2-40k_ade20k-512x512'):
         assert f'config id: {name}' in proc.stdout
-    weights = run([sys.executable, '-m', 'mim', 'search', 'mmtnt', '--field', 'weight'],
-                  cwd=tmp_path).stdout
-    assert 'config id: tnt-b-p16_official_in1k' in weights and 'huawei-noah' in weights
+    weights = run(
+        [sys.executable, '-m', 'mim', 'search', 'mmtnt', '--field', 'weight'],
+        cwd=tmp_path).stdout
+    assert 'config id: tnt-b-p16_official_in1k' in weights
+    assert 'huawei-noah' in weights
     assert 'config id: tnt-ti-p16_in1k' not in weights  # no released weights

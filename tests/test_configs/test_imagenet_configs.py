@@ -1,10 +1,13 @@
-"""The ImageNet configs (paper recipe, all augmentations on) train and evaluate end to end."""
+"""The ImageNet configs (paper recipe, all augmentations on) train and evaluate
+end to end.
+"""
 import os.path as osp
 
 import pytest
-from conftest import run_tool
 
-from .helpers import scalars, write_tiny_imagenet
+from tests.helpers import run_tool, scalars, write_tiny_imagenet
+
+pytestmark = pytest.mark.slow  # end-to-end runs of the tools
 
 
 @pytest.fixture(scope='module')
@@ -12,19 +15,26 @@ def tiny_imagenet(tmp_path_factory):
     return write_tiny_imagenet(str(tmp_path_factory.mktemp('imagenet')))
 
 
-@pytest.mark.parametrize('config', ['tnt-ti_16xb64_in1k.py', 'tnt-s_16xb64_in1k.py',
-                                    'tnt-s-legacy_16xb64_in1k.py', 'tnt-b_16xb64_in1k.py'])
+@pytest.mark.parametrize('config', [
+    'tnt-ti_16xb64_in1k.py', 'tnt-s_16xb64_in1k.py',
+    'tnt-s-legacy_16xb64_in1k.py', 'tnt-b_16xb64_in1k.py'
+])
 def test_imagenet_config_trains_and_evaluates(config, tiny_imagenet, tmp_path):
-    opts = [f'{loader}.{key}' for loader in ('train_dataloader', 'val_dataloader',
-                                             'test_dataloader')
-            for key in (f'dataset.data_root={tiny_imagenet}', 'num_workers=0',
-                        'persistent_workers=False', 'batch_size=2')]
+    opts = [
+        f'{loader}.{key}'
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+        for key in (f'dataset.data_root={tiny_imagenet}', 'num_workers=0',
+                    'persistent_workers=False', 'batch_size=2')
+    ]
     opts += ['train_cfg.max_epochs=1', 'default_hooks.logger.interval=1']
-    run_tool(['tools/train.py', f'configs/tnt/{config}', '--work-dir', str(tmp_path),
-              '--auto-scale-lr', '--cfg-options'] + opts)
+    run_tool([
+        'tools/train.py', f'configs/tnt/{config}', '--work-dir',
+        str(tmp_path), '--auto-scale-lr', '--cfg-options'
+    ] + opts)
     records = scalars(str(tmp_path))
     losses = [r['loss'] for r in records if 'loss' in r]
-    assert len(losses) == 3 and all(0 < l < 100 for l in losses)  # 6 images / batch 2
+    assert len(losses) == 3 and all(0 < loss < 100
+                                    for loss in losses)  # 6 images / batch 2
     # --auto-scale-lr: 1 process x 2 images against the recipe's 1024.
     assert records[0]['base_lr'] <= 1e-3 * 2 / 1024 * 1.0001
     val = [r for r in records if 'accuracy/top1' in r]

@@ -9,17 +9,21 @@ def n_params(model):
     return sum(p.numel() for p in model.parameters())
 
 
-@pytest.mark.parametrize('arch,paper_m', [('ti', 6.1), ('s', 23.8), ('b', 65.6)])
+@pytest.mark.parametrize('arch,paper_m', [('ti', 6.1), ('s', 23.8),
+                                          ('b', 65.6)])
 def test_params_match_paper_table1(arch, paper_m):
     backbone = TNT(arch=arch)
     head = backbone.embed_dims * 1000 + 1000
     assert abs((n_params(backbone) + head) / 1e6 - paper_m) < 0.2
 
 
-@pytest.mark.parametrize('size', [(224, 224), (160, 256), (384, 384), (64, 48)])
+@pytest.mark.parametrize('size', [(224, 224), (160, 256), (384, 384),
+                                  (64, 48)])
 @pytest.mark.parametrize('layout', ['official', 'legacy'])
 def test_any_input_size(size, layout):
-    model = TNT(arch='ti', layout=layout, out_indices=(2, -1), out_type='featmap').eval()
+    model = TNT(
+        arch='ti', layout=layout, out_indices=(2, -1),
+        out_type='featmap').eval()
     x = torch.randn(1, 3, *size)
     outs = model(x)
     assert len(outs) == 2
@@ -44,13 +48,16 @@ def test_out_types_agree():
 
 
 def test_runtime_pos_interpolation_equals_resized_weights():
-    """A 224-trained model run at 384 must equal a 384 model given the resized encoding."""
+    """A 224-trained model run at 384 must equal a 384 model given the resized
+    encoding.
+    """
     from mmpretrain.models.utils import resize_pos_embed
     torch.manual_seed(0)
     m224 = TNT(arch='ti', img_size=224).eval()
     m384 = TNT(arch='ti', img_size=384).eval()
     state = m224.state_dict()
-    state['patch_pos'] = resize_pos_embed(state['patch_pos'], (14, 14), (24, 24), 'bicubic', 1)
+    state['patch_pos'] = resize_pos_embed(state['patch_pos'], (14, 14),
+                                          (24, 24), 'bicubic', 1)
     torch.nn.Module.load_state_dict(m384, state)
     x = torch.randn(1, 3, 384, 384)
     torch.testing.assert_close(m224(x)[0], m384(x)[0])
@@ -65,7 +72,8 @@ def test_word_position_never_resized():
 
 @pytest.mark.parametrize('size', [(100, 120), (512, 770)])
 def test_any_input_size_is_zero_padded_at_bottom_right(size):
-    # mmcv's AdaptivePadding(padding='corner'), as mmseg's ViT: the same as padding by hand.
+    # mmcv's AdaptivePadding(padding='corner'), as mmseg's ViT: the same as
+    # padding by hand.
     model = TNT(arch='ti', out_type='featmap', out_indices=(0, 11)).eval()
     x = torch.randn(1, 3, *size)
     grid = (-(-size[0] // 16), -(-size[1] // 16))
@@ -77,10 +85,15 @@ def test_any_input_size_is_zero_padded_at_bottom_right(size):
         torch.testing.assert_close(out, ref)
 
 
-@pytest.mark.parametrize('stride,words,c', [(2, 64, 6), (4, 16, 24), (8, 4, 96)])
+@pytest.mark.parametrize('stride,words,c', [(2, 64, 6), (4, 16, 24),
+                                            (8, 4, 96)])
 def test_words_per_sentence_table8(stride, words, c):
-    arch = dict(inner_dims=c, inner_heads=2 if c == 6 else 4, outer_dims=384, outer_heads=6,
-                num_layers=2)
+    arch = dict(
+        inner_dims=c,
+        inner_heads=2 if c == 6 else 4,
+        outer_dims=384,
+        outer_heads=6,
+        num_layers=2)
     model = TNT(arch=arch, inner_stride=stride, out_type='featmap')
     assert model.num_words == words
     inner, outer, grid = model.embed(torch.randn(2, 3, 64, 64))
@@ -90,8 +103,13 @@ def test_words_per_sentence_table8(stride, words, c):
 
 def test_inner_heads_table7():
     for heads in (1, 2, 4, 6, 8):
-        model = TNT(arch=dict(inner_dims=24, inner_heads=heads, outer_dims=384, outer_heads=6,
-                              num_layers=1))
+        model = TNT(
+            arch=dict(
+                inner_dims=24,
+                inner_heads=heads,
+                outer_dims=384,
+                outer_heads=6,
+                num_layers=1))
         assert model.blocks[0].attn_in.num_heads == heads
 
 
@@ -122,7 +140,8 @@ def test_frozen_stages():
     model = TNT(arch='ti', frozen_stages=2)
     model.train()
     assert not model.pixel_embed.proj.weight.requires_grad
-    assert not model.cls_token.requires_grad and not model.patch_pos.requires_grad
+    assert not model.cls_token.requires_grad
+    assert not model.patch_pos.requires_grad
     assert all(not p.requires_grad for p in model.blocks[1].parameters())
     assert all(p.requires_grad for p in model.blocks[2].parameters())
     assert not model.blocks[1].training and model.blocks[2].training
@@ -134,7 +153,8 @@ def test_drop_path_and_checkpointing_train():
     assert model.blocks[-1].drop_path.drop_prob == pytest.approx(0.1)
     out = model(torch.randn(2, 3, 32, 32))[0]
     out.sum().backward()
-    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+    assert all(p.grad is not None for p in model.parameters()
+               if p.requires_grad)
 
 
 def test_bad_arguments_are_named():

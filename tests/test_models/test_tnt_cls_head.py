@@ -1,5 +1,6 @@
 import pytest
 import torch
+import torch.nn.functional as F
 from mmpretrain.structures import DataSample
 
 from mmtnt.models import TNTClsHead
@@ -20,20 +21,35 @@ def test_pooling_and_pre_logits():
     tokens = torch.randn(2, 1 + 9, 8)
     torch.testing.assert_close(head.pre_logits((tokens, )), tokens[:, 0])
     head.pool = 'avg'
-    torch.testing.assert_close(head.pre_logits((tokens, )), tokens[:, 1:].mean(1))
+    torch.testing.assert_close(
+        head.pre_logits((tokens, )), tokens[:, 1:].mean(1))
     vectors = torch.randn(2, 8)
     assert head((vectors, )).shape == (2, 5)
 
 
 @pytest.mark.parametrize('soft', [False, True])
 def test_loss_with_label_smoothing_and_soft_targets(soft):
-    head = TNTClsHead(num_classes=4, in_channels=8,
-                      loss=dict(type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'))
+    head = TNTClsHead(
+        num_classes=4,
+        in_channels=8,
+        loss=dict(
+            type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'))
     tokens = torch.randn(6, 5, 8, requires_grad=True)
-    losses = head.loss((tokens, ), samples(6, 4, soft))
-    assert losses['loss'].item() > 0
+    data_samples = samples(6, 4, soft)
+    losses = head.loss((tokens, ), data_samples)
+    # By hand: targets (1 - 0.1) * y + 0.1 / 4, cross-entropy with the head's
+    # own logits, averaged over the batch.
+    if soft:
+        y = torch.stack([s.gt_score for s in data_samples])
+    else:
+        y = F.one_hot(torch.tensor([i % 4 for i in range(6)]), 4).float()
+    target = 0.9 * y + 0.1 / 4
+    logits = head((tokens, ))
+    expected = -(target * logits.log_softmax(-1)).sum(-1).mean()
+    torch.testing.assert_close(losses['loss'], expected)
     losses['loss'].backward()
-    assert head.fc.weight.grad is not None and tokens.grad is not None
+    assert head.fc.weight.grad.abs().sum() > 0
+    assert tokens.grad.abs().sum() > 0
 
 
 def test_predict_scores_sum_to_one():

@@ -1,5 +1,6 @@
-"""The fast paths compute the same function: folded inner attention, checkpointing, AMP,
-torch.compile (no graph breaks) and torch.export (no in-place updates)."""
+"""The fast paths compute the same function: folded inner attention,
+checkpointing, AMP, torch.compile (no graph breaks) and torch.export (no
+in-place updates)."""
 import pytest
 import torch
 
@@ -7,25 +8,30 @@ from mmtnt.models import TNT
 from mmtnt.models.layers import Attention
 
 
-@pytest.mark.parametrize('dim,heads', [(12, 2), (24, 4), (40, 4), (24, 1), (24, 8)])
+@pytest.mark.parametrize('dim,heads', [(12, 2), (24, 4), (40, 4), (24, 1),
+                                       (24, 8)])
 def test_folded_heads_equal_sdpa_forward_and_gradients(dim, heads):
     torch.manual_seed(0)
     attn = Attention(dim, heads)
     torch.nn.init.normal_(attn.proj.bias)
     x = torch.randn(30, 16, dim, requires_grad=True)
-    params = [x, attn.qk.weight, attn.v.weight, attn.proj.weight, attn.proj.bias]
+    params = [
+        x, attn.qk.weight, attn.v.weight, attn.proj.weight, attn.proj.bias
+    ]
     ref = attn(x)
     ref_grads = torch.autograd.grad((ref * ref.detach()).sum(), params)
     attn.fold_heads = True
     with torch.no_grad():  # folding is the no-grad path
         torch.testing.assert_close(attn(x), ref, atol=1e-5, rtol=1e-5)
-    # With gradients: checkpointed explicit attention, the same values and gradients.
+    # With gradients: checkpointed explicit attention, the same values and
+    # gradients.
     out = attn(x)
     grads = torch.autograd.grad((out * out.detach()).sum(), params)
     torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-5)
     for g, r in zip(grads, ref_grads):
         torch.testing.assert_close(g, r, atol=1e-4, rtol=1e-4)
-    # The folded function itself is differentiable and gives the same gradients.
+    # The folded function itself is differentiable and gives the same
+    # gradients.
     out = attn._forward_folded(x)
     grads = torch.autograd.grad((out * out.detach()).sum(), params)
     torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-5)
@@ -69,7 +75,8 @@ def test_autocast_runs_in_low_precision_and_stays_close(dtype):
         m.register_forward_hook(lambda mod, inp, out: seen.append(out.dtype))
     with torch.autocast('cpu', dtype=dtype):
         out = model(x)[0]
-    assert seen == [dtype, dtype]  # inner and outer matmuls ran in low precision
+    assert seen == [dtype,
+                    dtype]  # inner and outer matmuls ran in low precision
     assert (out.float() - ref).abs().max() < 0.1 * ref.abs().max()
 
 

@@ -7,36 +7,62 @@ from mmtnt.models import Trans2SegHead
 
 def build(**kwargs):
     torch.manual_seed(0)
-    head = Trans2SegHead(norm_cfg=dict(type='BN', requires_grad=True), **kwargs)
+    head = Trans2SegHead(
+        norm_cfg=dict(type='BN', requires_grad=True), **kwargs)
     head.init_weights()
     return head
 
 
-@pytest.mark.parametrize('grid', [(32, 32), (24, 40)], ids=['512x512', '384x640'])
+@pytest.mark.parametrize(
+    'grid', [(32, 32), (24, 40)], ids=['512x512', '384x640'])
 def test_output_shape_and_gradient_through_every_parameter(grid):
     head = build(num_classes=150).train()
     x = torch.randn(2, 384, *grid)
     out = head((x, ))
-    assert out.shape == (2, 150, *grid)  # logits at the high-resolution input (stride 16)
+    assert out.shape == (2, 150, *grid
+                         )  # logits at the high-resolution input (stride 16)
     out.square().mean().backward()
-    no_grad = [n for n, p in head.named_parameters()
-               if p.grad is None or not p.grad.abs().sum() > 0]
+    no_grad = [
+        n for n, p in head.named_parameters()
+        if p.grad is None or not p.grad.abs().sum() > 0
+    ]
     assert not no_grad, no_grad
 
 
 def test_second_configuration_with_a_separate_high_resolution_input():
-    head = build(in_channels=(24, 384), in_index=(0, 1), num_classes=5, embed_dims=64,
-                 num_layers=1, num_heads=4, mlp_ratio=2., channels=16, token_grid=(8, 8))
+    head = build(
+        in_channels=(24, 384),
+        in_index=(0, 1),
+        num_classes=5,
+        embed_dims=64,
+        num_layers=1,
+        num_heads=4,
+        mlp_ratio=2.,
+        channels=16,
+        token_grid=(8, 8))
     hires, tokens = torch.randn(1, 24, 64, 64), torch.randn(1, 384, 16, 16)
     out = head((hires, tokens))
     assert out.shape == (1, 5, 64, 64)
 
 
 def test_encoder_input_pooled_to_token_grid_is_2x2_average_at_512():
+    """head.encode sees a 32x32 map only through its 2x2 means: a change that
+    keeps every 2x2 mean keeps the tokens, one that moves a mean does not."""
     head = build(num_classes=3)
     x = torch.randn(1, 384, 32, 32)
-    pooled = F.adaptive_avg_pool2d(x, head.token_grid)
-    torch.testing.assert_close(pooled, F.avg_pool2d(x, 2))
+    wobble = torch.tensor([[1., -1.], [-1., 1.]]).repeat(16, 16)  # mean 0
+    shift = torch.zeros(32, 32)
+    shift[:2, :2] = 1.  # moves one 2x2 mean
+    with torch.no_grad():
+        tokens = head.encode(x)
+        torch.testing.assert_close(
+            head.encode(x + wobble), tokens, atol=1e-4, rtol=1e-4)
+        # nearest-upsampled 2x2 means: the same input to the encoder
+        means = F.interpolate(F.avg_pool2d(x, 2), scale_factor=2.)
+        torch.testing.assert_close(
+            head.encode(means), tokens, atol=1e-4, rtol=1e-4)
+        assert not torch.allclose(head.encode(x + shift), tokens, atol=1e-2)
+    assert tokens.shape == (1, 16 * 16, 256)
     # the decoder's attention-map MLP is sized for exactly this grid
     assert head.decoder[-1].norm_attn_mlp.normalized_shape == (16 * 16, )
 
@@ -46,12 +72,17 @@ def test_decoder_returns_pre_softmax_logits_per_class_and_head():
     feat = head.encode(torch.randn(2, 384, 32, 32))
     attn = head.decode(feat)
     assert feat.shape == (2, 256, 256) and attn.shape == (2, 7, 8, 256)
-    assert not torch.allclose(attn.exp().sum(-1), torch.ones(2, 7, 8))  # not probabilities
+    assert not torch.allclose(attn.exp().sum(-1), torch.ones(
+        2, 7, 8))  # not probabilities
 
 
 def test_unused_layers_change_params_not_outputs():
-    lean, full = build(num_classes=4), build(num_classes=4, keep_unused_layers=True)
-    extra = {k: v for k, v in full.state_dict().items() if k not in lean.state_dict()}
+    lean, full = build(num_classes=4), build(
+        num_classes=4, keep_unused_layers=True)
+    extra = {
+        k: v
+        for k, v in full.state_dict().items() if k not in lean.state_dict()
+    }
     assert sum(v.numel() for v in extra.values()) > 0
     full.load_state_dict({**lean.state_dict(), **extra})
     lean.eval(), full.eval()

@@ -1,6 +1,7 @@
-"""Importing mmtnt changes nothing in other libraries: mmengine's backends, checkpoint loaders
-and registries, torch, matplotlib. (It adds: its own registry scope, the `mmtnt::` config scope
-and the `mmtnt_atomic` file backend, each under a name of its own.)"""
+"""Importing mmtnt changes nothing in other libraries: mmengine's backends,
+checkpoint loaders and registries, torch, matplotlib. (It adds: its own
+registry scope, the `mmtnt::` config scope and the `mmtnt_atomic` file backend,
+each under a name of its own.)"""
 import json
 import subprocess
 import sys
@@ -37,15 +38,20 @@ print(json.dumps([before, after]))
 
 
 def test_import_leaves_other_libraries_as_they_were():
-    proc = subprocess.run([sys.executable, '-c', SNAPSHOT], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, '-c', SNAPSHOT],
+                          capture_output=True,
+                          text=True,
                           check=True)
     before, after = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert after['backends'] == dict(before['backends'], mmtnt_atomic='AtomicLocalBackend')
+    assert after['backends'] == dict(
+        before['backends'], mmtnt_atomic='AtomicLocalBackend')
     assert after['packages'] == dict(before['packages'], mmtnt='mmtnt.version')
-    for key in ('prefixes', 'loaders', 'set_device', 'safe_globals', 'default_dtype', 'threads',
-                'backend'):
+    for key in ('prefixes', 'loaders', 'set_device', 'safe_globals',
+                'default_dtype', 'threads', 'backend'):
         assert after[key] == before[key], key
     for name, (modules, children) in before['registries'].items():
-        assert after['registries'][name][0] == modules, name  # nothing added to mmengine's own
-        assert set(after['registries'][name][1]) - set(children) <= {'mmtnt'}, name
+        assert after['registries'][name][
+            0] == modules, name  # nothing added to mmengine's own
+        assert set(after['registries'][name][1]) - set(children) <= {'mmtnt'
+                                                                     }, name
     assert 'mmtnt' in after['registries']['MODELS'][1]

@@ -1,9 +1,14 @@
-"""The set-up scripts stop with a message that says what failed and what to do."""
+"""The set-up scripts stop with a message that says what failed and what to do.
+"""
 import os
 import stat
 import subprocess
 
-from conftest import ROOT
+import pytest
+
+from tests.helpers import ROOT
+
+pytestmark = pytest.mark.slow  # end-to-end runs of the tools
 
 
 def fake_python(tmp_path, version):
@@ -14,9 +19,14 @@ def fake_python(tmp_path, version):
 
 
 def test_unsupported_python(tmp_path):
-    env = dict(os.environ, PYTHON_FOR_VENV=fake_python(tmp_path, '3.9'),
-               VENV=str(tmp_path / 'venv'))
-    proc = subprocess.run(['bash', 'tools/setup_env.sh'], cwd=ROOT, env=env, capture_output=True,
+    env = dict(
+        os.environ,
+        PYTHON_FOR_VENV=fake_python(tmp_path, '3.9'),
+        VENV=str(tmp_path / 'venv'))
+    proc = subprocess.run(['bash', 'tools/setup_env.sh'],
+                          cwd=ROOT,
+                          env=env,
+                          capture_output=True,
                           text=True)
     assert proc.returncode == 1
     assert 'Python 3.9' in proc.stderr and 'is not supported' in proc.stderr
@@ -26,24 +36,36 @@ def test_unsupported_python(tmp_path):
 
 def freeze():
     import sys
-    return subprocess.run([sys.executable, '-m', 'pip', 'freeze', '--all'], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run([sys.executable, '-m', 'pip', 'freeze', '--all'],
+                          capture_output=True,
+                          text=True,
+                          check=True).stdout
 
 
 def test_failing_mmcv_build_is_summarised(tmp_path):
     import sys
     before = freeze()
-    env = dict(os.environ, PYTHON=sys.executable, MMTNT_CACHE=str(tmp_path / 'cache'),
-               MMCV_VERSION='0.0.0.no-such-version')
-    proc = subprocess.run(['bash', 'tools/build_mmcv.sh'], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        MMTNT_CACHE=str(tmp_path / 'cache'),
+        MMCV_VERSION='0.0.0.no-such-version')
+    proc = subprocess.run(['bash', 'tools/build_mmcv.sh'],
+                          cwd=ROOT,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     assert proc.returncode == 1
-    assert 'FAILED while fetching the mmcv 0.0.0.no-such-version source distribution' in proc.stderr
+    assert ('FAILED while fetching the mmcv 0.0.0.no-such-version '
+            'source distribution' in proc.stderr)
     assert 'what to do' in proc.stderr
-    assert len(proc.stderr.splitlines()) < 40  # a summary, not the compiler's whole output
+    assert len(proc.stderr.splitlines()
+               ) < 40  # a summary, not the compiler's whole output
     wheels = tmp_path / 'cache' / 'wheels'
     assert not any(p.suffix == '.whl' for p in wheels.rglob('*'))
-    # The build's own tools (setuptools<70, wheel, ninja) went into an isolated build
-    # environment in the cache: the environment it builds for is untouched.
+    # The build's own tools (setuptools<70, wheel, ninja) went into an isolated
+    # build environment in the cache: the environment it builds for is
+    # untouched.
     assert freeze() == before
     assert list((tmp_path / 'cache').glob('build-env-*/bin/python'))

@@ -1,4 +1,5 @@
-"""tools/test.py on mmpretrain's released TNT-S format, and the converter CLI."""
+"""tools/test.py on mmpretrain's released TNT-S format, and the converter CLI.
+"""
 import os
 import os.path as osp
 import re
@@ -7,17 +8,25 @@ import sys
 
 import pytest
 import torch
-from conftest import ROOT, run_tool
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from reference_checkpoints import (mmpretrain_checkpoint, mmpretrain_classifier,
-                                   official_state_dict, timm_model)
+
+from tests.helpers import ROOT, run_tool
+from tests.helpers.reference_checkpoints import (mmpretrain_checkpoint,
+                                                 mmpretrain_classifier,
+                                                 official_state_dict,
+                                                 timm_model)
+
+pytestmark = pytest.mark.slow  # end-to-end runs of the tools
 
 LEGACY = 'configs/tnt/tnt-s-legacy_16xb64_in1k.py'
 
 
-def make_imagenet_val(root, names=('astronaut', 'coffee', 'chelsea', 'rocket')):
-    """A tiny ImageNet val split (val/*.JPEG, meta/val.txt) of real photographs."""
+def make_imagenet_val(root,
+                      names=('astronaut', 'coffee', 'chelsea', 'rocket')):
+    """A tiny ImageNet val split (val/*.JPEG, meta/val.txt) of real
+    photographs.
+    """
     import skimage.data
     from PIL import Image
     os.makedirs(osp.join(root, 'val'), exist_ok=True)
@@ -25,13 +34,16 @@ def make_imagenet_val(root, names=('astronaut', 'coffee', 'chelsea', 'rocket')):
     paths = []
     for name in names:
         path = osp.join(root, 'val', f'ILSVRC2012_val_{name}.JPEG')
-        Image.fromarray(getattr(skimage.data, name)()).convert('RGB').save(path, quality=95)
+        Image.fromarray(getattr(skimage.data, name)()).convert('RGB').save(
+            path, quality=95)
         paths.append(path)
     return paths
 
 
 def reference_predictions(model, paths):
-    """Labels the mmpretrain reference predicts through the config's own test pipeline."""
+    """Labels the mmpretrain reference predicts through the config's own test
+    pipeline.
+    """
     from mmcv.transforms import Compose
     from mmengine.dataset import pseudo_collate
     from mmpretrain.registry import TRANSFORMS
@@ -52,10 +64,14 @@ def test_released_mmpretrain_checkpoint_evaluates_as_is(tmp_path):
     labels = reference_predictions(ref, paths)
     with open(osp.join(root, 'meta', 'val.txt'), 'w') as f:
         f.writelines(f'{osp.basename(p)} {l}\n' for p, l in zip(paths, labels))
-    proc = run_tool(['tools/test.py', LEGACY, ckpt, '--work-dir', str(tmp_path / 'work'),
-                     '--cfg-options', f'test_dataloader.dataset.data_root={root}',
-                     'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
-                     'test_dataloader.batch_size=2'])
+    proc = run_tool([
+        'tools/test.py', LEGACY, ckpt, '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={root}',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False',
+        'test_dataloader.batch_size=2'
+    ])
     out = proc.stdout + proc.stderr
     top1 = float(re.search(r'accuracy/top1: ([\d.]+)', out).group(1))
     assert top1 == 100.0  # mmtnt predicts exactly what the reference predicts
@@ -68,30 +84,44 @@ def test_wrong_layout_through_test_tool(tmp_path):
     paths = make_imagenet_val(root, names=('coffee', ))
     with open(osp.join(root, 'meta', 'val.txt'), 'w') as f:
         f.write(f'{osp.basename(paths[0])} 0\n')
-    cmd = [sys.executable, 'tools/test.py', 'configs/tnt/tnt-s_16xb64_in1k.py', ckpt,
-           '--work-dir', str(tmp_path / 'work'), '--cfg-options',
-           f'test_dataloader.dataset.data_root={root}', 'test_dataloader.num_workers=0',
-           'test_dataloader.persistent_workers=False']
+    cmd = [
+        sys.executable, 'tools/test.py', 'configs/tnt/tnt-s_16xb64_in1k.py',
+        ckpt, '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={root}',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False'
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith(f'error: {ckpt}: the checkpoint has the \'legacy\' TNT layout')
+    assert last.startswith(
+        f'error: {ckpt}: the checkpoint has the \'legacy\' TNT layout')
     assert 'tnt_to_mmtnt.py' in last
 
 
 def test_missing_dataset_is_named(tmp_path):
-    proc = subprocess.run([sys.executable, 'tools/test.py', LEGACY, __file__, '--cfg-options',
-                           f'test_dataloader.dataset.data_root={tmp_path}/nowhere'],
-                          cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([
+        sys.executable, 'tools/test.py', LEGACY, __file__, '--cfg-options',
+        f'test_dataloader.dataset.data_root={tmp_path}/nowhere'
+    ],
+                          cwd=ROOT,
+                          capture_output=True,
+                          text=True)
     assert proc.returncode != 0
-    assert f"test_dataloader.dataset.data_root='{tmp_path}/nowhere' does not exist" in proc.stderr
+    assert (f"test_dataloader.dataset.data_root='{tmp_path}/nowhere' "
+            'does not exist' in proc.stderr)
 
 
 def test_converter_official_timm_mmpretrain(tmp_path):
     sources = {
-        'tnt_s_81.5.pth.tar': (official_state_dict(timm_model()), 'official', 'official'),
-        'timm_legacy.pth': (timm_model('tnt_s_legacy_patch16_224').state_dict(), 'timm', 'legacy'),
-        'mmpretrain.pth': (mmpretrain_checkpoint(mmpretrain_classifier()), 'mmpretrain', 'legacy'),
+        'tnt_s_81.5.pth.tar':
+        (official_state_dict(timm_model()), 'official', 'official'),
+        'timm_legacy.pth':
+        (timm_model('tnt_s_legacy_patch16_224').state_dict(), 'timm',
+         'legacy'),
+        'mmpretrain.pth': (mmpretrain_checkpoint(mmpretrain_classifier()),
+                           'mmpretrain', 'legacy'),
     }
     for name, (obj, fmt, layout) in sources.items():
         src, dst = str(tmp_path / name), str(tmp_path / f'{name}.mmtnt.pth')
@@ -109,24 +139,32 @@ def test_converter_refuses_other_files(tmp_path):
     torch.save({'state_dict': {'conv1.weight': torch.zeros(2)}}, not_tnt)
     garbage = str(tmp_path / 'notes.txt')
     open(garbage, 'w').write('hello')
-    for src, msg in ((not_tnt, 'no TNT weights found'), (garbage, 'could not be read')):
-        proc = subprocess.run([sys.executable, 'tools/model_converters/tnt_to_mmtnt.py', src,
-                               str(tmp_path / 'out.pth')], cwd=ROOT, capture_output=True, text=True)
+    for src, msg in ((not_tnt, 'no TNT weights found'), (garbage,
+                                                         'could not be read')):
+        proc = subprocess.run([
+            sys.executable, 'tools/model_converters/tnt_to_mmtnt.py', src,
+            str(tmp_path / 'out.pth')
+        ],
+                              cwd=ROOT,
+                              capture_output=True,
+                              text=True)
         assert proc.returncode != 0 and msg in proc.stderr
         assert not osp.exists(tmp_path / 'out.pth')
 
 
 def reference_scores(reference, config, paths):
-    """Softmax scores of a reference implementation on the config's own test pipeline and
-    normalisation."""
+    """Softmax scores of a reference implementation on the config's own test
+    pipeline and normalisation."""
     from mmcv.transforms import Compose
     from mmengine.dataset import pseudo_collate
     from mmpretrain.registry import MODELS, TRANSFORMS
     cfg = Config.fromfile(osp.join(ROOT, config))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         pipeline = Compose([TRANSFORMS.build(t) for t in cfg.test_pipeline])
-        preprocessor = MODELS.build(dict(type='ClsDataPreprocessor', **cfg.data_preprocessor))
-    inputs = preprocessor(pseudo_collate([pipeline(dict(img_path=p)) for p in paths]))['inputs']
+        preprocessor = MODELS.build(
+            dict(type='ClsDataPreprocessor', **cfg.data_preprocessor))
+    inputs = preprocessor(
+        pseudo_collate([pipeline(dict(img_path=p)) for p in paths]))['inputs']
     with torch.no_grad():
         logits = reference(inputs) if hasattr(reference, 'default_cfg') else \
             reference(inputs, mode='tensor')
@@ -135,17 +173,23 @@ def reference_scores(reference, config, paths):
 
 @pytest.mark.parametrize('fmt', ['official', 'timm', 'mmpretrain'])
 def test_test_tool_reads_each_release_as_downloaded(fmt, tmp_path):
-    """The file as released, through tools/test.py, scores as the reference implementation."""
+    """The file as released, through tools/test.py, scores as the reference
+    implementation.
+    """
     import pickle
 
     import numpy as np
     reference, saved, config = {
-        'official': lambda: (lambda m: (m, official_state_dict(m)))(timm_model()) + (
-            'configs/tnt/tnt-s_16xb64_in1k.py', ),
-        'timm': lambda: (lambda m: (m, {'state_dict': m.state_dict()}))(timm_model(seed=1)) + (
-            'configs/tnt/tnt-s_16xb64_in1k.py', ),
-        'mmpretrain': lambda: (lambda m: (m, mmpretrain_checkpoint(m)))(
-            mmpretrain_classifier(seed=2)) + (LEGACY, ),
+        'official':
+        lambda: (lambda m: (m, official_state_dict(m)))(timm_model()) +
+        ('configs/tnt/tnt-s_16xb64_in1k.py', ),
+        'timm':
+        lambda: (lambda m: (m, {
+            'state_dict': m.state_dict()
+        }))(timm_model(seed=1)) + ('configs/tnt/tnt-s_16xb64_in1k.py', ),
+        'mmpretrain':
+        lambda: (lambda m: (m, mmpretrain_checkpoint(m)))
+        (mmpretrain_classifier(seed=2)) + (LEGACY, ),
     }[fmt]()
     raw = str(tmp_path / 'release.pth')
     torch.save(saved, raw)
@@ -154,31 +198,46 @@ def test_test_tool_reads_each_release_as_downloaded(fmt, tmp_path):
     with open(osp.join(root, 'meta', 'val.txt'), 'w') as f:
         f.writelines(f'{osp.basename(p)} 0\n' for p in paths)
     out = str(tmp_path / 'preds.pkl')
-    proc = run_tool(['tools/test.py', config, raw, '--out', out, '--work-dir', str(tmp_path / 'w'),
-                     '--cfg-options', f'test_dataloader.dataset.data_root={root}',
-                     'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False'])
+    proc = run_tool([
+        'tools/test.py', config, raw, '--out', out, '--work-dir',
+        str(tmp_path / 'w'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={root}',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False'
+    ])
     assert f'{raw}: {fmt} format, converted to' in proc.stdout
     with open(out, 'rb') as f:
         scores = np.stack([p['pred_score'].numpy() for p in pickle.load(f)])
     assert scores.shape == (2, 1000)
-    np.testing.assert_allclose(scores, reference_scores(reference, config, paths), atol=1e-5)
+    np.testing.assert_allclose(
+        scores, reference_scores(reference, config, paths), atol=1e-5)
 
 
-def test_test_tool_refuses_a_file_that_does_not_fit_before_evaluating(tmp_path):
+def test_test_tool_refuses_a_file_that_does_not_fit_before_evaluating(
+        tmp_path):
     ckpt = str(tmp_path / 'resnet.pth')
-    torch.save({'state_dict': {'backbone.conv1.weight': torch.zeros(64, 3, 7, 7)}}, ckpt)
+    torch.save(
+        {'state_dict': {
+            'backbone.conv1.weight': torch.zeros(64, 3, 7, 7)
+        }}, ckpt)
     root = str(tmp_path / 'imagenet')
     paths = make_imagenet_val(root, names=('coffee', ))
     with open(osp.join(root, 'meta', 'val.txt'), 'w') as f:
         f.write(f'{osp.basename(paths[0])} 0\n')
-    proc = subprocess.run([sys.executable, 'tools/test.py', 'configs/tnt/tnt-ti_16xb64_in1k.py',
-                           ckpt, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
-                           f'test_dataloader.dataset.data_root={root}',
-                           'test_dataloader.num_workers=0',
-                           'test_dataloader.persistent_workers=False'],
-                          cwd=ROOT, capture_output=True, text=True,
+    proc = subprocess.run([
+        sys.executable, 'tools/test.py', 'configs/tnt/tnt-ti_16xb64_in1k.py',
+        ckpt, '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options',
+        f'test_dataloader.dataset.data_root={root}',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False'
+    ],
+                          cwd=ROOT,
+                          capture_output=True,
+                          text=True,
                           env=dict(os.environ, PYTHONPATH=ROOT))
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith(f'error: {ckpt} does not fit the model: ') and 'missing' in last
+    assert last.startswith(
+        f'error: {ckpt} does not fit the model: ') and 'missing' in last
     assert 'accuracy/top1' not in proc.stdout + proc.stderr

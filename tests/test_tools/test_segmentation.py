@@ -1,8 +1,10 @@
-"""Trans2Seg with TNT-S through tools/train.py, tools/test.py and tools/infer.py on data in
-ADE20K's exact layout made from real photographs, scored by mmseg's IoUMetric.
+"""Trans2Seg with TNT-S through tools/train.py, tools/test.py and
+tools/infer.py on data in ADE20K's exact layout made from real photographs,
+scored by mmseg's IoUMetric.
 
-The real config is used through a small child config (helpers.small_segmentation_config):
-256x256 crops and sliding windows instead of 512x512, so that a few iterations fit a CPU.
+The real config is used through a small child config
+(helpers.small_segmentation_config): 256x256 crops and sliding windows instead
+of 512x512, so that a few iterations fit a CPU.
 """
 import glob
 import math
@@ -14,18 +16,16 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, run_tool
 from PIL import Image
 
-from .helpers import scalars, small_segmentation_config
+from tests.helpers import ROOT, run_tool, scalars, small_segmentation_config
+
+pytestmark = pytest.mark.slow  # end-to-end runs of the tools
 
 
 @pytest.fixture(scope='module')
-def ade_root(tmp_path_factory):
-    from tools.dataset_converters.photos_to_ade20k import export
-    root = tmp_path_factory.mktemp('ade') / 'ADEChallengeData2016'
-    export(str(root), num_train=4, num_val=2, seed=1)
-    return str(root)
+def ade_root(ade_photos):
+    return ade_photos
 
 
 def test_train_then_test_with_iou_metric(ade_root, tmp_path):
@@ -35,24 +35,33 @@ def test_train_then_test_with_iou_metric(ade_root, tmp_path):
     records = scalars(work_dir)
     losses = [r['loss'] for r in records if 'loss' in r]
     assert len(losses) == 8 and all(math.isfinite(v) for v in losses)
-    # 4 images in a fixed order, 2 per batch: iterations 1-2 and 7-8 see the same images.
+    # 4 images in a fixed order, 2 per batch: iterations 1-2 and 7-8 see the
+    # same images.
     assert sum(losses[-2:]) < sum(losses[:2]), losses
     val = [r for r in records if 'mIoU' in r]
     assert val and 0.0 <= val[-1]['mIoU'] <= 100.0
 
     ckpt = osp.join(work_dir, 'iter_8.pth')
-    proc = run_tool(['tools/test.py', cfg, ckpt, '--work-dir', work_dir, '--show-dir', 'shown'])
+    proc = run_tool([
+        'tools/test.py', cfg, ckpt, '--work-dir', work_dir, '--show-dir',
+        'shown'
+    ])
     assert 'mIoU' in proc.stdout + proc.stderr
-    drawn = glob.glob(osp.join(work_dir, 'shown', '**', '*.png'), recursive=True)
-    assert len(drawn) == 2, drawn  # every validation image, drawn by SegLocalVisualizer
+    drawn = glob.glob(
+        osp.join(work_dir, 'shown', '**', '*.png'), recursive=True)
+    assert len(
+        drawn
+    ) == 2, drawn  # every validation image, drawn by SegLocalVisualizer
 
-    image = sorted(glob.glob(osp.join(ade_root, 'images', 'validation', '*.jpg')))[0]
+    image = sorted(
+        glob.glob(osp.join(ade_root, 'images', 'validation', '*.jpg')))[0]
     out_dir = str(tmp_path / 'pictures')
     proc = run_tool(['tools/infer.py', cfg, ckpt, image, '--out-dir', out_dir])
     overlay = Image.open(osp.join(out_dir, 'vis', osp.basename(image)))
     assert overlay.size == Image.open(image).size
-    assert not np.array_equal(np.asarray(overlay.convert('RGB')),
-                              np.asarray(Image.open(image).convert('RGB')))
+    assert not np.array_equal(
+        np.asarray(overlay.convert('RGB')),
+        np.asarray(Image.open(image).convert('RGB')))
     assert glob.glob(osp.join(out_dir, 'pred', '*.png'))
 
 
@@ -73,16 +82,26 @@ def broken_copy(ade_root, tmp_path, breakage):
 
 
 @pytest.mark.parametrize('breakage,message', [
-    ('value', r'ADE_train_00000002.png: label values \[200\] are out of range'),
-    ('size', r'ADE_train_00000002.png: the label map is 48x64 but its image .* is'),
-    ('missing', r'ADE_train_00000002.jpg has no annotation .*ADE_train_00000002.png'),
+    ('value',
+     r'ADE_train_00000002.png: label values \[200\] are out of range'),
+    ('size',
+     r'ADE_train_00000002.png: the label map is 48x64 but its image .* is'),
+    ('missing',
+     r'ADE_train_00000002.jpg has no annotation .*ADE_train_00000002.png'),
 ])
-def test_broken_label_stops_naming_the_file(ade_root, tmp_path, breakage, message):
+def test_broken_label_stops_naming_the_file(ade_root, tmp_path, breakage,
+                                            message):
     import re
     root, _ = broken_copy(ade_root, tmp_path, breakage)
     cfg = small_segmentation_config(tmp_path, root, max_iters=4)
-    proc = subprocess.run([sys.executable, 'tools/train.py', cfg, '--work-dir', str(tmp_path / 'w')],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600,
+    proc = subprocess.run([
+        sys.executable, 'tools/train.py', cfg, '--work-dir',
+        str(tmp_path / 'w')
+    ],
+                          cwd=ROOT,
+                          capture_output=True,
+                          text=True,
+                          timeout=600,
                           env=dict(os.environ, PYTHONPATH=ROOT))
     assert proc.returncode != 0
     assert re.search(message, proc.stderr), proc.stderr[-3000:]
