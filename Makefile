@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 WORK ?= work_dirs/demo
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast lint bench clean-env
+.PHONY: setup demo test test-fast lint bench mutation clean-env
 
 setup:
 	@bash tools/setup_env.sh
@@ -30,6 +30,17 @@ lint: setup
 # tools/analysis_tools/benchmark.py (docs/benchmark.md).
 bench: setup
 	@$(PY) -m pytest tests/benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds $(PYTEST_ARGS)
+
+# Mutation testing with mutmut: each mutant of MUTATE must make the fast tests in MUTATE_TESTS
+# fail. Not part of `make test` (hours for the whole package on 2 cores); scores in docs/testing.md.
+MUTATE ?= mmtnt/models/heads/tnt_cls_head.py
+MUTATE_TESTS ?= tests/test_models
+mutation: setup
+	@$(PY) -m pip install -q -r requirements/mutation.txt
+	@rm -f .mutmut-cache
+	-@$(PY) -m mutmut run --paths-to-mutate $(MUTATE) --tests-dir tests --no-progress --simple-output \
+		--runner "$(abspath $(PY)) -m pytest -x -q -p no:cacheprovider -m 'not slow' $(MUTATE_TESTS)"
+	@$(PY) -m mutmut results
 
 clean-env:
 	rm -rf $(VENV)

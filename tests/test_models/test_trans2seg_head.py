@@ -48,7 +48,7 @@ def test_second_configuration_with_a_separate_high_resolution_input():
 def test_encoder_input_pooled_to_token_grid_is_2x2_average_at_512():
     """head.encode sees a 32x32 map only through its 2x2 means: a change that
     keeps every 2x2 mean keeps the tokens, one that moves a mean does not."""
-    head = build(num_classes=3)
+    head = build(num_classes=3).eval()
     x = torch.randn(1, 384, 32, 32)
     wobble = torch.tensor([[1., -1.], [-1., 1.]]).repeat(16, 16)  # mean 0
     shift = torch.zeros(32, 32)
@@ -88,3 +88,19 @@ def test_unused_layers_change_params_not_outputs():
     lean.eval(), full.eval()
     x = torch.randn(1, 384, 32, 32)
     torch.testing.assert_close(lean((x, )), full((x, )))
+
+
+def test_no_dropout_leaks_in_from_an_earlier_detr_build():
+    """mmcv's MultiheadAttention writes a config's ``dropout`` into its own
+    default ``dropout_layer``; a head built after DETR must stay without
+    dropout (its encoder, like the original's, has none)."""
+    from mmcv.cnn.bricks.transformer import MultiheadAttention
+    MultiheadAttention(256, 8, dropout=0.1)  # what DETR's config does
+    head = build(num_classes=3)
+    rates = [
+        m.p for m in head.modules() if isinstance(m, torch.nn.Dropout)
+    ] + [m.drop_prob for m in head.modules() if hasattr(m, 'drop_prob')]
+    assert all(rate == 0 for rate in rates), rates
+    x = torch.randn(1, 384, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(head.train().encode(x), head.encode(x))

@@ -197,7 +197,12 @@ class Trans2SegHead(BaseDecodeHead):
                 int(mlp_ratio * embed_dims),
                 drop_path_rate=dpr[i],
                 qkv_bias=qkv_bias,
-                batch_first=True) for i in range(num_layers)
+                batch_first=True,
+                # Fresh dicts: mmcv's MultiheadAttention changes its default
+                # dropout_layer once any config passes ``dropout`` (DETR's
+                # 0.1), which would add dropout to every later build.
+                attn_cfg=dict(dropout_layer=None),
+                ffn_cfg=dict()) for i in range(num_layers)
         ])
         self.encoder_norm = nn.LayerNorm(embed_dims)
         self.class_embed = nn.Parameter(
