@@ -4,6 +4,7 @@ import torch.nn.functional as F
 from mmpretrain.structures import DataSample
 
 from mmtnt.models import TNTClsHead
+from mmtnt.registry import MODELS
 
 
 def samples(n, num_classes, soft=False):
@@ -20,7 +21,7 @@ def test_pooling_and_pre_logits():
     head = TNTClsHead(num_classes=5, in_channels=8, pool='cls')
     tokens = torch.randn(2, 1 + 9, 8)
     torch.testing.assert_close(head.pre_logits((tokens, )), tokens[:, 0])
-    head.pool = 'avg'
+    head = TNTClsHead(num_classes=5, in_channels=8, pool='avg')
     torch.testing.assert_close(
         head.pre_logits((tokens, )), tokens[:, 1:].mean(1))
     vectors = torch.randn(2, 8)
@@ -60,5 +61,21 @@ def test_predict_scores_sum_to_one():
 
 
 def test_bad_pool():
-    with pytest.raises(ValueError, match="pool must be 'cls' or 'avg'"):
+    with pytest.raises(
+            ValueError,
+            match=r"^TNTClsHead: pool must be 'cls' or 'avg', got 'max'\.$"):
         TNTClsHead(num_classes=3, in_channels=8, pool='max')
+
+
+def test_registered_and_initialised_as_vit_heads():
+    """Built by name from any scope; the classifier starts as timm's and
+    mmpretrain's ViT heads do: truncated normal, std 0.02, zero bias."""
+    torch.manual_seed(0)
+    head = MODELS.build(
+        dict(type='mmtnt.TNTClsHead', num_classes=1000, in_channels=384))
+    assert isinstance(head, TNTClsHead)
+    head.init_weights()
+    weight = head.fc.weight.detach()
+    assert abs(weight.std().item() - 0.02) < 0.002
+    assert abs(weight.mean().item()) < 1e-3
+    assert torch.count_nonzero(head.fc.bias) == 0

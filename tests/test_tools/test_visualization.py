@@ -32,8 +32,8 @@ def photo_files(tmp_path_factory):
 
 
 def tool(name, monkeypatch):
-    monkeypatch.syspath_prepend(osp.join(ROOT, 'tools'))
-    monkeypatch.syspath_prepend(osp.join(ROOT, 'tools', 'visualization'))
+    """The ``main`` of a figure command, run in-process (as ``python
+    tools/visualization/NAME.py`` would, without the start-up)."""
     spec = importlib.util.spec_from_file_location(
         name, osp.join(ROOT, 'tools', 'visualization', f'{name}.py'))
     module = importlib.util.module_from_spec(spec)

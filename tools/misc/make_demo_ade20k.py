@@ -30,7 +30,9 @@ import os
 import os.path as osp
 
 import numpy as np
+import skimage.data
 from PIL import Image
+from sklearn.datasets import load_sample_images
 
 # PNG value = 1 + index in ADE20K's 150 classes (mmseg
 # ADE20KDataset.METAINFO['classes']).
@@ -44,23 +46,23 @@ def _rgb(a):
 
 def stuff():
     """(ADE20K PNG value, texture photo) for the background regions."""
-    import skimage.data as data
-    return [(GRASS, _rgb(data.grass())), (WALL, _rgb(data.brick())),
-            (EARTH, _rgb(data.gravel())),
-            (SKY, data.hubble_deep_field()[..., :3])]
+    return [(GRASS, _rgb(skimage.data.grass())),
+            (WALL, _rgb(skimage.data.brick())),
+            (EARTH, _rgb(skimage.data.gravel())),
+            (SKY, skimage.data.hubble_deep_field()[..., :3])]
 
 
 def things():
     """(PNG value, RGB crop, mask or None) pasted on top."""
-    import skimage.data as data
-    horse = ~data.horse()
+    horse = ~skimage.data.horse()
     rows, cols = np.flatnonzero(horse.any(1)), np.flatnonzero(horse.any(0))
     horse = horse[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     fur = np.asarray(
-        Image.fromarray(data.chelsea()[40:260,
-                                       30:250]).resize(horse.shape[::-1]))
-    return [(PERSON, data.astronaut()[10:512, 20:365], None),
-            (ANIMAL, data.chelsea()[:, 20:400], None), (ANIMAL, fur, horse)]
+        Image.fromarray(skimage.data.chelsea()[40:260, 30:250]).resize(
+            horse.shape[::-1]))
+    return [(PERSON, skimage.data.astronaut()[10:512, 20:365], None),
+            (ANIMAL, skimage.data.chelsea()[:, 20:400], None),
+            (ANIMAL, fur, horse)]
 
 
 def _fill(rng, photo, h, w):
@@ -130,7 +132,6 @@ def write_split(root, split, prefix, count, rng, backgrounds, objects, other):
 
 def export(root, num_train=16, num_val=4, seed=0):
     """Write the dataset under ``root`` (the ADEChallengeData2016 folder)."""
-    from sklearn.datasets import load_sample_images
     rng = np.random.default_rng(seed)
     backgrounds, objects = stuff(), things()
     other = load_sample_images().images[0]  # china.jpg

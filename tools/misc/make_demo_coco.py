@@ -32,7 +32,11 @@ import os
 import os.path as osp
 
 import numpy as np
+import skimage.data
+from mmdet.datasets import CocoDataset
 from PIL import Image
+from skimage.measure import approximate_polygon, find_contours
+from sklearn.datasets import load_sample_images
 
 # COCO 2017's 80 category ids (1-90 with gaps), in the order of mmdet's
 # CocoDataset classes.
@@ -53,7 +57,6 @@ SUPERCATEGORIES = [(1, 'person'), (2, 'vehicle'), (10, 'outdoor'),
 def categories():
     """All 80 COCO categories: a model predicts any of them, and CocoMetric
     maps every predicted label to a category id of the file."""
-    from mmdet.datasets import CocoDataset
     names = CocoDataset.METAINFO['classes']
     return [
         dict(
@@ -75,27 +78,25 @@ def _rgb(a):
 
 def objects():
     """(name, RGB crop, mask or None) cut from real photographs."""
-    import skimage.data as data
-    horse = ~data.horse()  # the silhouette is False on a True background
+    horse = ~skimage.data.horse(
+    )  # the silhouette is False on a True background
     rows, cols = np.flatnonzero(horse.any(1)), np.flatnonzero(horse.any(0))
     horse = horse[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     wood = np.asarray(
-        Image.fromarray(data.coffee()[250:400,
-                                      0:150]).resize(horse.shape[::-1]))
+        Image.fromarray(skimage.data.coffee()[250:400, 0:150]).resize(
+            horse.shape[::-1]))
     return [
-        ('person', data.astronaut()[10:512, 20:365], None),
-        ('cat', data.chelsea()[:, 20:400], None),
-        ('cup', data.coffee()[15:310, 170:415], None),
+        ('person', skimage.data.astronaut()[10:512, 20:365], None),
+        ('cat', skimage.data.chelsea()[:, 20:400], None),
+        ('cup', skimage.data.coffee()[15:310, 170:415], None),
         ('horse', wood, horse),
     ]
 
 
 def backgrounds():
-    import skimage.data as data
-    from sklearn.datasets import load_sample_images
     photos = list(load_sample_images().images)
     photos += [
-        _rgb(getattr(data, n)())
+        _rgb(getattr(skimage.data, n)())
         for n in ('grass', 'gravel', 'brick', 'hubble_deep_field')
     ]
     return photos
@@ -104,7 +105,6 @@ def backgrounds():
 def polygon(mask, x, y, scale):
     """The outline of a pasted mask as one COCO polygon [x1, y1, x2, y2, ...].
     """
-    from skimage.measure import approximate_polygon, find_contours
     contour = max(find_contours(np.pad(mask, 1).astype(float), 0.5), key=len)
     contour = approximate_polygon(contour - 1, tolerance=1.0)
     return [

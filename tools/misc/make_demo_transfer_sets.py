@@ -19,6 +19,10 @@ import os.path as osp
 import pickle
 
 import numpy as np
+import skimage.data
+from PIL import Image
+from scipy.io import savemat
+from sklearn.datasets import load_sample_images
 
 FORMATS = ('cifar10', 'cifar100', 'flowers102', 'pets', 'inat2019')
 NUM_CLASSES = dict(
@@ -31,8 +35,6 @@ PETS_BREEDS = [
 
 def photographs():
     """RGB uint8 photographs from registry packages (no download)."""
-    import skimage.data
-    from sklearn.datasets import load_sample_images
     out = [
         getattr(skimage.data, n)()
         for n in ('astronaut', 'coffee', 'chelsea', 'rocket', 'cat')
@@ -42,12 +44,10 @@ def photographs():
 
 
 def _resize(img, size):
-    from PIL import Image
     return np.asarray(Image.fromarray(img).resize(size, Image.BICUBIC))
 
 
 def _save_jpg(img, path):
-    from PIL import Image
     os.makedirs(osp.dirname(path), exist_ok=True)
     Image.fromarray(img).save(path, quality=90)
 
@@ -93,7 +93,6 @@ def write_cifar(out, photos, per_split, fine):
 
 
 def write_flowers(out, photos, per_split):
-    from scipy.io import savemat
     n = 3 * per_split
     labels = [1 + i % 3 for i in range(n)]  # 1-based, as in imagelabels.mat
     for i in range(n):
