@@ -85,7 +85,8 @@ def test_transfer_config_fine_tunes(config, data, releases, tmp_path,
                     'batch_size=2', 'dataset.indices=2')
     ]
     opts += [
-        'train_cfg.max_epochs=1', 'default_hooks.logger.interval=1',
+        'train_cfg.max_epochs=1',
+        'default_hooks.logger.interval=1',
         # the weights are what is checked; AdamW's state would double the
         # 0.5-1 GB a TNT-B checkpoint takes to write and read
         'default_hooks.checkpoint.save_optimizer=False',
