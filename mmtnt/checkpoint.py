@@ -17,7 +17,6 @@ from collections import OrderedDict
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
-from mmpretrain.models.utils import resize_pos_embed
 
 CONVERTER = 'tools/model_converters/tnt_to_mmtnt.py'
 TRUST_VARIABLE = 'MMTNT_TRUST_CHECKPOINTS'
@@ -389,6 +388,9 @@ def adapt_state_dict(model, state_dict, prefix):
     pos = converted.get('patch_pos')
     own_pos = model.patch_pos
     if pos is not None and own_pos is not None and pos.shape != own_pos.shape:
+        # Imported here: mmpretrain.models pulls in its whole model zoo (and
+        # mmdet's): 2-3 s that `import mmtnt` and --help need not pay.
+        from mmpretrain.models.utils import resize_pos_embed
         n = pos.shape[1] - 1
         side = int(round(n**0.5))
         if side * side != n:
