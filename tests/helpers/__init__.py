@@ -1,18 +1,24 @@
 """What the tests share: paths, running a tool, real photographs, small
 configs and made datasets. Fixtures that use these are in tests/conftest.py.
 """
+import contextlib
 import glob
+import io
 import json
 import os
 import os.path as osp
+import runpy
 import subprocess
 import sys
+import traceback
+import warnings
 
 import numpy as np
 import skimage.data
 import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
+from mmengine.utils import ManagerMixin
 from PIL import Image
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -45,22 +51,118 @@ def build_classifier(config, init=False, **backbone):
     return model.eval()
 
 
-def run_tool(args, cwd=ROOT, env=None, timeout=900, check=True):
-    """Run a tools/ script (or ``-m module``) with this interpreter, as a user
-    would; return the completed process, checked unless ``check=False``."""
-    full_env = dict(os.environ, PYTHONPATH=ROOT, **(env or {}))
-    proc = subprocess.run(
-        [sys.executable] + list(args),
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout)
+def run_tool(args,
+             cwd=ROOT,
+             env=None,
+             timeout=900,
+             check=True,
+             in_process=None):
+    """Run a tools/ script (or ``-m module``) as a user would; return the
+    completed process, checked unless ``check=False``.
+
+    A script under tools/ runs in this process (:func:`run_in_process`) unless
+    ``in_process=False``; ``-m`` modules and other programs run in a
+    subprocess with this interpreter.
+    """
+    if in_process is None:
+        in_process = str(args[0]).startswith('tools/')
+    if in_process:
+        proc = run_in_process(args, cwd=cwd, env=env)
+    else:
+        full_env = dict(os.environ, PYTHONPATH=ROOT, **(env or {}))
+        proc = subprocess.run(
+            [sys.executable] + list(args),
+            cwd=cwd,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(
             f'{args} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n'
             f'{proc.stderr[-5000:]}')
     return proc
+
+
+def _manager_classes(cls=ManagerMixin):
+    """``cls`` and its subclasses: the mmengine classes that keep global
+    instances (loggers, message hubs, visualizers, default scopes)."""
+    yield cls
+    for sub in cls.__subclasses__():
+        yield from _manager_classes(sub)
+
+
+def run_in_process(args, cwd=ROOT, env=None):
+    """Run the script ``args[0]`` (relative to ``cwd``) with ``args[1:]`` as
+    ``__main__`` in this process, as ``python SCRIPT ARGS`` would.
+
+    Returns a ``subprocess.CompletedProcess`` with what the script printed
+    (warnings included) and its exit status: ``SystemExit`` gives its code
+    (a message is printed to stderr, status 1), an exception its traceback
+    and 1. What a process would lose at exit is undone: environment, working
+    directory, ``sys.argv``/``sys.path``, torch's thread count, mmengine's
+    global instances (the run's logger, message hub, visualizer and default
+    scope; log files are closed) and the process group.
+    """
+    script = osp.join(cwd, str(args[0]))
+    argv = [script] + [str(a) for a in args[1:]]
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    saved_threads = torch.get_num_threads()
+    # A fresh process has none of mmengine's named instances: set this
+    # process's aside (a visualizer named 'visualizer' would otherwise be
+    # reused with its old save dir) and bring them back afterwards.
+    stashed = {}
+    for cls in _manager_classes():
+        if '_instance_dict' in vars(cls) and cls not in stashed:
+            stashed[cls] = dict(cls._instance_dict)
+            cls._instance_dict.clear()
+    returncode = 0
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        err.write(
+            warnings.formatwarning(message, category, filename, lineno, line))
+
+    try:
+        os.environ.update({'PYTHONPATH': ROOT, **(env or {})})
+        os.chdir(cwd)
+        sys.argv = argv
+        sys.path.insert(0, osp.dirname(script))
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(
+                err), warnings.catch_warnings():
+            warnings.simplefilter('default')
+            warnings.showwarning = show
+            try:
+                runpy.run_path(script, run_name='__main__')
+            except SystemExit as exit_:
+                if exit_.code is None or isinstance(exit_.code, int):
+                    returncode = exit_.code or 0
+                else:
+                    print(exit_.code, file=sys.stderr)
+                    returncode = 1
+            except Exception:  # noqa: BLE001 (what the interpreter prints)
+                traceback.print_exc()
+                returncode = 1
+            sys.stdout.flush()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        os.chdir(saved_cwd)
+        sys.argv, sys.path[:] = saved_argv, saved_path
+        torch.set_num_threads(saved_threads)
+        for cls, instances in stashed.items():
+            for instance in cls._instance_dict.values():
+                for handler in getattr(instance, 'handlers', [])[:]:
+                    handler.close()
+                    instance.removeHandler(handler)
+            cls._instance_dict.clear()
+            cls._instance_dict.update(instances)
+        if torch.distributed.is_available(
+        ) and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+    return subprocess.CompletedProcess(argv, returncode, out.getvalue(),
+                                       err.getvalue())
 
 
 def make_demo(kind, root, *args):
@@ -170,7 +272,11 @@ TRANS2SEG_CONFIG = ('configs/trans2seg/'
                     'trans2seg_tnt-s_8xb2-40k_ade20k-512x512.py')
 
 
-def small_segmentation_config(tmp_path, data_root, max_iters=6, crop=256):
+def small_segmentation_config(tmp_path,
+                              data_root,
+                              max_iters=6,
+                              crop=256,
+                              extra=''):
     """A child of the Trans2Seg config: this data root, 256x256 crops (slide
     test with the same window), a fixed pipeline and order (so losses of the
     same images can be compared) and no ImageNet download."""
@@ -210,7 +316,7 @@ param_scheduler = []
 default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval={max_iters}))
 randomness = dict(seed=0)
-'''
+''' + extra
     path = tmp_path / 'small_trans2seg.py'
     path.write_text(text)
     return str(path)

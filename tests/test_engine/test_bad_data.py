@@ -5,15 +5,13 @@ import json
 import os
 import os.path as osp
 import shutil
-import subprocess
-import sys
 
 import pytest
 import skimage.data
 from PIL import Image
 
-from tests.helpers import (DIGITS_CONFIG, FASTER_RCNN_CONFIG, ROOT,
-                           digits_options, small_detection_config)
+from tests.helpers import (DIGITS_CONFIG, FASTER_RCNN_CONFIG, digits_options,
+                           run_tool, small_detection_config)
 
 pytestmark = pytest.mark.slow  # end-to-end runs of the tools
 
@@ -56,15 +54,8 @@ def bad_digits(digits_root, tmp_path_factory):
     return root
 
 
-def run(args, **kwargs):
-    return subprocess.run(
-        [sys.executable] + args,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=ROOT),
-        timeout=600,
-        **kwargs)
+def run(args, in_process=True):
+    return run_tool(args, check=False, in_process=in_process)
 
 
 def test_verify_tool_finds_every_case_in_one_pass(bad_digits):
@@ -110,8 +101,11 @@ def train_bad_digits(bad_digits, tmp_path, *extra):
             'train_dataloader.batch_size': 16,
             'val_dataloader.dataset.indices': 64
         })
-    return run(['tools/train.py', DIGITS_CONFIG, '--work-dir',
-                str(tmp_path)] + opts + list(extra))
+    # In a subprocess: the dataloader workers' messages go to its stdout.
+    return run(
+        ['tools/train.py', DIGITS_CONFIG, '--work-dir',
+         str(tmp_path)] + opts + list(extra),
+        in_process=False)
 
 
 def test_training_names_the_broken_file_in_one_line(bad_digits, tmp_path):

@@ -17,7 +17,8 @@ def test_benchmark_writes_ratios_and_memory(tmp_path):
         '--batch-size', '2', '--img-size', '64', '--repeats', '2', '--warmup',
         '1', '--mode', 'infer', 'train', '--csv',
         str(out)
-    ])
+    ],
+                    in_process=False)  # the memory probe spawns a process
     rows = list(csv.DictReader(out.open()))
     # The reference is added even when not asked for; every model in every
     # mode.
@@ -43,16 +44,7 @@ def test_benchmark_writes_ratios_and_memory(tmp_path):
 
 
 def test_benchmark_rejects_bad_sizes():
-    import subprocess
-    import sys
-
-    from tests.helpers import ROOT
-    proc = subprocess.run([
-        sys.executable, 'tools/analysis_tools/benchmark.py', '--img-size',
-        '100'
-    ],
-                          cwd=ROOT,
-                          capture_output=True,
-                          text=True)
+    proc = run_tool(['tools/analysis_tools/benchmark.py', '--img-size', '100'],
+                    check=False)
     assert proc.returncode != 0
     assert '--img-size 100 must be divisible' in proc.stderr

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -20,6 +21,7 @@ from PIL import Image
 
 from tests.helpers import (DETR_CONFIG, FASTER_RCNN_CONFIG, ROOT, run_tool,
                            scalars, small_detection_config)
+from tests.helpers.oracles import oracle_config
 
 pytestmark = pytest.mark.slow  # end-to-end runs of the tools
 
@@ -142,18 +144,28 @@ def test_infer_draws_boxes(coco_root, tmp_path):
 ])
 def test_bad_config_stops_with_a_clear_message(coco_root, tmp_path, option,
                                                message):
-    import re
     cfg = small_detection_config(tmp_path, FASTER_RCNN_CONFIG, coco_root)
-    proc = subprocess.run([
-        sys.executable, 'tools/train.py', cfg, '--work-dir',
+    proc = run_tool([
+        'tools/train.py', cfg, '--work-dir',
         str(tmp_path), '--cfg-options', option
     ],
-                          cwd=ROOT,
-                          capture_output=True,
-                          text=True,
-                          env=dict(os.environ, PYTHONPATH=ROOT),
-                          timeout=300)
+                    check=False)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith('error:') and re.search(message,
                                                    last), proc.stderr[-2000:]
+
+
+def test_ground_truth_as_predictions_scores_one(coco_root, tmp_path):
+    """The DETR config's data, CocoMetric and tools/test.py give AP 1 to the
+    annotated boxes themselves."""
+    extra, ckpt = oracle_config('GroundTruthDetector', tmp_path)
+    cfg = small_detection_config(tmp_path, DETR_CONFIG, coco_root, extra=extra)
+    proc = run_tool(['tools/test.py', cfg, ckpt, '--work-dir', str(tmp_path)])
+    scores = dict(
+        re.findall(r'(coco/bbox_mAP(?:_50|_75)?): ([-\d.]+)', proc.stdout))
+    assert scores == {
+        'coco/bbox_mAP': '1.0000',
+        'coco/bbox_mAP_50': '1.0000',
+        'coco/bbox_mAP_75': '1.0000'
+    }, proc.stdout[-2000:]

@@ -1,15 +1,20 @@
-"""2-process CPU runs end cleanly every time (under load too), and a dead rank
-ends the job within a bounded time instead of hanging; --resume then
-continues."""
+"""2-process CPU runs: they end cleanly every time (under load too), average
+gradients over disjoint halves of the data as a 1-process run with the same
+total batch does, test as tools/test.py does; a dead rank ends the job within
+a bounded time instead of hanging, and --resume then continues."""
+import glob
+import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 import time
 
 import pytest
+import torch
 
-from tests.helpers import DIGITS_CONFIG, ROOT, digits_options
+from tests.helpers import DIGITS_CONFIG, ROOT, digits_options, run_tool
 
 pytestmark = pytest.mark.slow  # end-to-end runs of the tools
 
@@ -90,3 +95,98 @@ def test_a_dead_rank_ends_the_job_and_resume_continues(digits_root, tmp_path):
     assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-3000:]
     assert '[rank 1/2] training finished at epoch 2' in done.stdout
     assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+
+
+def record_ranks_config(folder):
+    """The digits config with the RecordRanks hook, a fixed sampler seed and
+    no random crop (each rank's crops would differ from a 1-process run's)."""
+    config = osp.join(folder, 'record_ranks.py')
+    with open(config, 'w') as f:
+        f.write(
+            f"_base_ = [{osp.join(ROOT, DIGITS_CONFIG)!r}]\n"
+            "custom_imports = dict(imports=['tests.helpers.record_ranks'], "
+            "allow_failed_imports=False)\n"
+            "train_dataloader = dict(\n"
+            "    dataset=dict(pipeline=[dict(type='LoadImageFromFile'),\n"
+            "                           dict(type='PackInputs')]),\n"
+            "    sampler=dict(type='DefaultSampler', shuffle=True, "
+            "seed=0))\n"
+            "default_hooks = dict(record=dict(type='RecordRanks'))\n")
+    return config
+
+
+def test_two_ranks_average_gradients_over_disjoint_halves(
+        digits_root, tmp_path):
+    """2 processes x 8 images equal 1 process x 16 images: the same weights on
+    both ranks, those of the 1-process run, each rank half of every batch."""
+    config = record_ranks_config(str(tmp_path))
+    opts = digits_options(
+        digits_root,
+        max_epochs=2,
+        **{
+            'train_dataloader.dataset.indices': 64,
+            'val_dataloader.dataset.indices': 32,
+        })
+    two, one = str(tmp_path / 'two'), str(tmp_path / 'one')
+    cmd, env = dist_train(two, digits_root, 29541)
+    cmd = cmd[:2] + [config, '2', '--work-dir', two
+                     ] + opts + ['train_dataloader.batch_size=8']
+    env['PYTHONPATH'] = ROOT
+    proc = subprocess.run(
+        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-3000:]
+    log = open(glob.glob(osp.join(two, '*', '*.log'))[0]).read()
+    assert "'backend': 'gloo'" in log or 'backend: gloo' in log.lower()
+    run_tool(['tools/train.py', config, '--work-dir', one] + opts +
+             ['train_dataloader.batch_size=16'])
+
+    batches = [json.load(open(osp.join(two, f'rank{r}.json'))) for r in (0, 1)]
+    (single, ) = [json.load(open(osp.join(one, 'rank0.json')))]
+    assert len(single) == len(batches[0]) == len(batches[1]) == 8
+    for epoch in (0, 1):
+        seen = [sum(b[4 * epoch:4 * epoch + 4], []) for b in batches]
+        assert not set(seen[0]) & set(seen[1])  # disjoint halves
+        assert sorted(seen[0] + seen[1]) == list(range(64))
+    for step, (b0, b1, b) in enumerate(zip(*batches, single)):
+        assert sorted(b0 + b1) == sorted(b), step  # the same 16 images
+    weights = [torch.load(osp.join(two, f'rank{r}.pth')) for r in (0, 1)]
+    reference = torch.load(osp.join(one, 'rank0.pth'))
+    initial = torch.load(
+        osp.join(one, 'epoch_1.pth'), weights_only=False)['state_dict']
+    moved = differ = 0.0
+    for key, value in reference.items():
+        assert torch.equal(weights[0][key], weights[1][key]), key
+        differ = max(differ, (weights[0][key] - value).abs().max().item())
+        moved = max(moved, (value - initial[key]).abs().max().item())
+    # Float sums in another order only; the second epoch (warm-up learning
+    # rates) moved the weights 40 times as far.
+    assert differ < 2e-5 and moved > 40 * differ, (differ, moved)
+
+
+def test_dist_test_reports_what_test_py_reports(digits_trained, digits_root,
+                                                tmp_path):
+    """359 test digits over 2 processes (one padded sample) score as in one."""
+    work, _ = digits_trained
+    ckpt = osp.join(work, 'epoch_2.pth')
+    opts = digits_options(digits_root)
+    one = run_tool([
+        'tools/test.py', DIGITS_CONFIG, ckpt, '--work-dir',
+        str(tmp_path / 'one')
+    ] + opts)
+    env = dict(
+        os.environ, PYTHON=sys.executable, PORT='29545', OMP_NUM_THREADS='1')
+    two = subprocess.run(
+        [
+            'bash', 'tools/dist_test.sh', DIGITS_CONFIG, ckpt, '2',
+            '--work-dir',
+            str(tmp_path / 'two')
+        ] + opts,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600)
+    assert two.returncode == 0, two.stdout[-1500:] + two.stderr[-3000:]
+    pattern = r'accuracy/top1: ([\d.]+)'
+    top1 = [re.findall(pattern, p.stdout + p.stderr)[-1] for p in (one, two)]
+    assert top1[0] == top1[1] and 10 < float(top1[0]) <= 100, top1

@@ -3,8 +3,6 @@
 import os
 import os.path as osp
 import re
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -85,14 +83,14 @@ def test_wrong_layout_through_test_tool(tmp_path):
     with open(osp.join(root, 'meta', 'val.txt'), 'w') as f:
         f.write(f'{osp.basename(paths[0])} 0\n')
     cmd = [
-        sys.executable, 'tools/test.py', 'configs/tnt/tnt-s_16xb64_in1k.py',
-        ckpt, '--work-dir',
+        'tools/test.py', 'configs/tnt/tnt-s_16xb64_in1k.py', ckpt,
+        '--work-dir',
         str(tmp_path / 'work'), '--cfg-options',
         f'test_dataloader.dataset.data_root={root}',
         'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False'
     ]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = run_tool(cmd, check=False)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith(
@@ -101,13 +99,11 @@ def test_wrong_layout_through_test_tool(tmp_path):
 
 
 def test_missing_dataset_is_named(tmp_path):
-    proc = subprocess.run([
-        sys.executable, 'tools/test.py', LEGACY, __file__, '--cfg-options',
+    proc = run_tool([
+        'tools/test.py', LEGACY, __file__, '--cfg-options',
         f'test_dataloader.dataset.data_root={tmp_path}/nowhere'
     ],
-                          cwd=ROOT,
-                          capture_output=True,
-                          text=True)
+                    check=False)
     assert proc.returncode != 0
     assert (f"test_dataloader.dataset.data_root='{tmp_path}/nowhere' "
             'does not exist' in proc.stderr)
@@ -141,13 +137,11 @@ def test_converter_refuses_other_files(tmp_path):
     open(garbage, 'w').write('hello')
     for src, msg in ((not_tnt, 'no TNT weights found'), (garbage,
                                                          'could not be read')):
-        proc = subprocess.run([
-            sys.executable, 'tools/model_converters/tnt_to_mmtnt.py', src,
+        proc = run_tool([
+            'tools/model_converters/tnt_to_mmtnt.py', src,
             str(tmp_path / 'out.pth')
         ],
-                              cwd=ROOT,
-                              capture_output=True,
-                              text=True)
+                        check=False)
         assert proc.returncode != 0 and msg in proc.stderr
         assert not osp.exists(tmp_path / 'out.pth')
 
@@ -224,18 +218,15 @@ def test_test_tool_refuses_a_file_that_does_not_fit_before_evaluating(
     paths = make_imagenet_val(root, names=('coffee', ))
     with open(osp.join(root, 'meta', 'val.txt'), 'w') as f:
         f.write(f'{osp.basename(paths[0])} 0\n')
-    proc = subprocess.run([
-        sys.executable, 'tools/test.py', 'configs/tnt/tnt-ti_16xb64_in1k.py',
-        ckpt, '--work-dir',
+    proc = run_tool([
+        'tools/test.py', 'configs/tnt/tnt-ti_16xb64_in1k.py', ckpt,
+        '--work-dir',
         str(tmp_path / 'work'), '--cfg-options',
         f'test_dataloader.dataset.data_root={root}',
         'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False'
     ],
-                          cwd=ROOT,
-                          capture_output=True,
-                          text=True,
-                          env=dict(os.environ, PYTHONPATH=ROOT))
+                    check=False)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith(

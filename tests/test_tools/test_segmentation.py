@@ -10,15 +10,15 @@ import glob
 import math
 import os
 import os.path as osp
+import re
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.helpers import ROOT, run_tool, scalars, small_segmentation_config
+from tests.helpers import run_tool, scalars, small_segmentation_config
+from tests.helpers.oracles import oracle_config
 
 pytestmark = pytest.mark.slow  # end-to-end runs of the tools
 
@@ -91,17 +91,24 @@ def broken_copy(ade_root, tmp_path, breakage):
 ])
 def test_broken_label_stops_naming_the_file(ade_root, tmp_path, breakage,
                                             message):
-    import re
     root, _ = broken_copy(ade_root, tmp_path, breakage)
     cfg = small_segmentation_config(tmp_path, root, max_iters=4)
-    proc = subprocess.run([
-        sys.executable, 'tools/train.py', cfg, '--work-dir',
-        str(tmp_path / 'w')
-    ],
-                          cwd=ROOT,
-                          capture_output=True,
-                          text=True,
-                          timeout=600,
-                          env=dict(os.environ, PYTHONPATH=ROOT))
+    proc = run_tool(['tools/train.py', cfg, '--work-dir',
+                     str(tmp_path / 'w')],
+                    check=False)
     assert proc.returncode != 0
     assert re.search(message, proc.stderr), proc.stderr[-3000:]
+
+
+def test_ground_truth_as_predictions_scores_100(ade_root, tmp_path):
+    """The config's data, IoUMetric and tools/test.py give 100 mIoU to the
+    label maps themselves."""
+    extra, ckpt = oracle_config('GroundTruthSegmentor', tmp_path)
+    cfg = small_segmentation_config(tmp_path, ade_root, extra=extra)
+    proc = run_tool(['tools/test.py', cfg, ckpt, '--work-dir', str(tmp_path)])
+    scores = dict(re.findall(r'(mIoU|aAcc|mAcc): ([\d.]+)', proc.stdout))
+    assert scores == {
+        'aAcc': '100.0000',
+        'mIoU': '100.0000',
+        'mAcc': '100.0000'
+    }, proc.stdout[-2000:]
