@@ -7,7 +7,13 @@ import torch
 from tests.helpers import (DIGITS_CONFIG, digits_options, make_demo, photos,
                            run_tool, write_tiny_imagenet)
 
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    # One worker per core (make test): each worker, and every tool it starts,
+    # computes on one thread, so that the workers do not oversubscribe.
+    os.environ['OMP_NUM_THREADS'] = '1'
+    torch.set_num_threads(1)
+else:
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 
 def pytest_configure(config):

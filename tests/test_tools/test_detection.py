@@ -57,14 +57,15 @@ def test_train_then_test_with_coco_metric(config, coco_root, tmp_path):
     cfg = small_detection_config(
         tmp_path, config, coco_root, max_epochs=3, extra=extra)
     work_dir = str(tmp_path / 'work')
-    run_tool(['tools/train.py', cfg, '--work-dir', work_dir])
+    # Evaluated once, by tools/test.py below.
+    run_tool([
+        'tools/train.py', cfg, '--work-dir', work_dir, '--cfg-options',
+        'train_cfg.val_interval=10'
+    ])
     records = scalars(work_dir)
     per_epoch = epoch_losses(
         records, iters_per_epoch=2)  # 4 images, 2 per batch
     assert len(per_epoch) == 3 and per_epoch[-1] < per_epoch[0], per_epoch
-    val = [r for r in records if 'coco/bbox_mAP' in r]
-    assert val and all(0.0 <= val[-1][k] <= 1.0 or val[-1][k] == -1.0
-                       for k in AP_FIELDS)
 
     ckpt = osp.join(work_dir, 'epoch_3.pth')
     show_dir = 'shown'
