@@ -16,11 +16,14 @@ def index_root():
     ``mmtnt/.mim`` when installed, else the checkout (mmtnt on
     ``PYTHONPATH``)."""
     for root in (osp.join(PACKAGE_DIR, '.mim'), osp.dirname(PACKAGE_DIR)):
-        if osp.isfile(osp.join(root, 'model-index.yml')):
+        # both: a copy of the package may carry .mim/model-index.yml alone
+        if osp.isfile(osp.join(root, 'model-index.yml')) and osp.isdir(
+                osp.join(root, 'configs')):
             return root
     raise FileNotFoundError(
-        f'{PACKAGE_DIR} has no .mim/model-index.yml: install mmtnt with pip '
-        '(`pip install -e .` or a wheel), which puts it there.')
+        f'{PACKAGE_DIR} has no .mim/model-index.yml and configs/: install '
+        'mmtnt with pip (`pip install -e .` or a wheel), which puts them '
+        'there.')
 
 
 @functools.lru_cache(maxsize=None)
