@@ -1,0 +1,74 @@
+"""mmtnt.models.layers.SE and Mlp against their formulas written out with
+torch's functional ops."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mmtnt.models.layers import SE, Mlp
+
+
+def randomised(module):
+    """``module`` with every parameter random (LayerNorm included), so that a
+    missing or swapped layer changes the output."""
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.randn_like(p) * 0.5)
+    return module.eval()
+
+
+def test_se_scales_tokens_by_tanh_gate_of_their_mean():
+    se = randomised(SE(dim=16, hidden_ratio=0.25))
+    # The official weights' names: fc.0 LayerNorm, fc.1 and fc.3 Linear.
+    official = {
+        'fc.0.weight': (16, ),
+        'fc.0.bias': (16, ),
+        'fc.1.weight': (4, 16),
+        'fc.1.bias': (4, ),
+        'fc.3.weight': (16, 4),
+        'fc.3.bias': (16, )
+    }
+    assert {k: tuple(v.shape) for k, v in se.state_dict().items()} == official
+    x = torch.randn(2, 5, 16)
+    p = dict(se.named_parameters())
+    mean = x.mean(dim=1, keepdim=True)  # (2, 1, 16): one gate per sample
+    hidden = F.relu(
+        F.linear(
+            F.layer_norm(mean, (16, ), p['fc.0.weight'], p['fc.0.bias']),
+            p['fc.1.weight'], p['fc.1.bias']))
+    gate = torch.tanh(F.linear(hidden, p['fc.3.weight'], p['fc.3.bias']))
+    with torch.no_grad():
+        torch.testing.assert_close(se(x), x * gate)
+        assert (gate < 0).any() and (hidden == 0).any()  # both clamps act
+
+
+@pytest.mark.parametrize('drop', [0., 0.5])
+def test_mlp_is_fc_gelu_fc(drop):
+    mlp = randomised(Mlp(in_features=8, hidden_features=12, drop=drop))
+    names = ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+    assert list(mlp.state_dict()) == names
+    x = torch.randn(3, 8)
+    expected = F.linear(
+        F.gelu(F.linear(x, mlp.fc1.weight, mlp.fc1.bias)), mlp.fc2.weight,
+        mlp.fc2.bias)
+    with torch.no_grad():
+        torch.testing.assert_close(mlp(x), expected)  # eval: no dropout
+        mlp.train()
+        torch.manual_seed(1)
+        dropped = mlp(x)
+    if drop:
+        # Dropout after GELU and after fc2: some outputs are exactly 0, the
+        # rest differ from eval's by more than the 1 / (1 - p) scaling.
+        assert (dropped == 0).any()
+        kept = dropped != 0
+        assert not torch.allclose(dropped[kept] * (1 - drop), expected[kept])
+    else:
+        torch.testing.assert_close(dropped, expected)
+
+
+def test_mlp_has_no_dropout_by_default():
+    mlp = randomised(Mlp(in_features=8, hidden_features=12)).train()
+    x = torch.randn(3, 8)
+    with torch.no_grad():
+        trained = mlp(x)
+        torch.testing.assert_close(trained, mlp.eval()(x))
