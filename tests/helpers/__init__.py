@@ -60,9 +60,9 @@ def run_tool(args,
     """Run a tools/ script (or ``-m module``) as a user would; return the
     completed process, checked unless ``check=False``.
 
-    A script under tools/ runs in this process (:func:`run_in_process`) unless
-    ``in_process=False``; ``-m`` modules and other programs run in a
-    subprocess with this interpreter.
+    A script under tools/ runs in this process (:func:`run_in_process`;
+    ``timeout`` does not apply) unless ``in_process=False``; ``-m`` modules and
+    other programs run in a subprocess with this interpreter.
     """
     if in_process is None:
         in_process = str(args[0]).startswith('tools/')
@@ -144,7 +144,6 @@ def run_in_process(args, cwd=ROOT, env=None):
             except Exception:  # noqa: BLE001 (what the interpreter prints)
                 traceback.print_exc()
                 returncode = 1
-            sys.stdout.flush()
     finally:
         os.environ.clear()
         os.environ.update(saved_env)
