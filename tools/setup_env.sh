@@ -10,6 +10,7 @@
 #   3. install torch + torchvision       6. checks: the whole stack imports (mmcv.ops included),
 #                                           pkg_resources is there (mmengine's `pkg::` configs,
 #                                           mim), `pip check` is clean, mmtnt/.mim is in place
+#                                        7. build mmtnt's fused inner-transformer kernel (cached)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -101,5 +102,14 @@ $PIP check >/dev/null || { $PIP check >&2 || true; die "the environment's requir
   "install what pip check names, or delete $VENV and run $0 again."; }
 [ -e mmtnt/.mim/model-index.yml ] || die "mmtnt/.mim/model-index.yml is missing after the editable install." \
   "run '$PIP install --no-deps -e .' from $ROOT and check that setup.py ran."
+# 7. mmtnt's fused inner-transformer kernel: compiled once (about 40 s), cached in ~/.cache/mmtnt/ops.
+#    Without it TNT still runs (the eager inner transformer), so a failure is reported, not fatal.
+"$VENV/bin/python" - <<'EOF' || say "WARNING: the fused inner transformer did not build (above); TNT runs its eager path."
+import warnings
+warnings.simplefilter("error")
+from mmtnt.ops import fused_inner_available
+assert fused_inner_available()
+print("[setup] fused inner transformer built (mmtnt.ops)")
+EOF
 echo "$want" > "$STAMP"
 say "done: $VENV"

@@ -17,8 +17,8 @@ TABLE5 = {
     'mmtnt-s-4': [1]
 }
 DEFAULT_MODELS = [
-    'mmtnt-ti', 'mmtnt-s', 'mmtnt-b', 'timm-tnt-s', 'timm-deit-s',
-    'mmpretrain-tnt-s'
+    'mmtnt-ti', 'mmtnt-s', 'mmtnt-s-eager', 'mmtnt-b', 'timm-tnt-s',
+    'timm-deit-s', 'mmpretrain-tnt-s'
 ]
 DTYPES = {
     'float32': torch.float32,
@@ -44,6 +44,9 @@ class Classifier(torch.nn.Module):
 def build_model(name, img_size=224, with_cp=False):
     """Model for a name of ``DEFAULT_MODELS`` or ``TABLE5``; None when its
     library is missing.
+
+    mmtnt models use the fused inner transformer where it applies
+    (``fused_inner='auto'``); ``mmtnt-s-eager`` never does.
     """
     if name.startswith('mmtnt-'):
         arch = name.split('-')[1]
@@ -54,7 +57,8 @@ def build_model(name, img_size=224, with_cp=False):
             arch,
             img_size=img_size,
             inner_block_indices=inner,
-            with_cp=with_cp)
+            with_cp=with_cp,
+            fused_inner=False if name.endswith('-eager') else 'auto')
         return Classifier(backbone, backbone.embed_dims)
     if name.startswith('timm-'):
         try:

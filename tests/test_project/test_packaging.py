@@ -67,7 +67,8 @@ def test_wheel_holds_the_package_and_its_mim_resources_only(wheel):
                    'mmtnt/.mim/configs/tnt/metafile.yml',
                    'mmtnt/.mim/tools/train.py',
                    'mmtnt/.mim/tools/dist_train.sh',
-                   'mmtnt/.mim/configs/_base_/default_runtime.py'):
+                   'mmtnt/.mim/configs/_base_/default_runtime.py',
+                   'mmtnt/ops/csrc/inner_transformer.cpp'):
         assert needed in names
     assert not any(
         '/tests/' in n or n.startswith('tests/') or '__pycache__' in n

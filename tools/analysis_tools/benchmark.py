@@ -7,7 +7,9 @@ mmpretrain's TNT-S.
 
 All models live in one process and are timed interleaved; the median over
 repeats is reported as images/s and as a ratio to timm's DeiT-S, with peak
-memory. How it measures, and why: docs/benchmark.md.
+memory. ``--compile`` adds each model's ``torch.compile`` figures as columns
+beside its eager ones (ratios to compiled DeiT-S). How it measures, and why:
+docs/benchmark.md.
 """
 import argparse
 import csv
@@ -32,7 +34,7 @@ def import_libraries():
         pass
 
 
-def timer(model, mode, args):
+def timer(model, mode, args, compile=False):
     return StepTimer(
         model,
         mode,
@@ -40,7 +42,7 @@ def timer(model, mode, args):
         img_size=args.img_size,
         device=args.device,
         dtype=args.dtype,
-        compile=args.compile)
+        compile=compile)
 
 
 def rss_kb(field):
@@ -122,55 +124,65 @@ def run(args):
             continue
         models[name] = model
     rows = []
+    variants = (False, True) if args.compile else (False, )
     for mode in args.mode:
-        runners = {n: timer(m, mode, args) for n, m in models.items()}
+        # One runner per model and variant (eager, compiled), sharing weights.
+        runners = {
+            (n, c): timer(m, mode, args, compile=c)
+            for n, m in models.items()
+            for c in variants
+        }
+        if args.compile:
+            print(f'compiling {len(models)} models ({mode})')
         for runner in runners.values():
             for _ in range(args.warmup):
                 runner.step()
-        times = {n: [] for n in runners}
+        times = {key: [] for key in runners}
         print(f'timing {mode}: {args.repeats} interleaved rounds of '
               f'{len(runners)} models')
         bar = ProgressBar(args.repeats)
         for _ in range(args.repeats):
-            for n, runner in runners.items():
-                times[n].append(runner.timed_step())
+            for key, runner in runners.items():
+                times[key].append(runner.timed_step())
             bar.update()
         print()
-        ref = statistics.median(times.get(REFERENCE, [float('nan')]))
+        med = {key: statistics.median(t) for key, t in times.items()}
         mems = {}
         if args.memory:
             mems = {
-                n: peak_memory_mb(n, mode, args, runners[n])
-                for n in runners
+                n: peak_memory_mb(n, mode, args, runners[n, False])
+                for n in models
             }
-        for n in runners:
-            med = statistics.median(times[n])
-            rows.append(
-                dict(
-                    model=n,
-                    mode=mode,
-                    batch_size=args.batch_size,
-                    img_size=args.img_size,
-                    device=args.device,
-                    dtype=args.dtype,
-                    compile=args.compile,
-                    with_cp=args.with_cp,
-                    images_per_s=round(args.batch_size / med, 2),
-                    ratio_to_deit_s=round(ref / med, 3),
-                    peak_mem_mb=round(mems[n], 1) if n in mems else '',
-                    mem_ratio_to_deit_s=round(mems[n] / mems[REFERENCE], 3)
-                    if n in mems and REFERENCE in mems else '',
-                    repeats=args.repeats,
-                    machine=machine(),
-                    torch=torch.__version__))
+        for n in models:
+            row = dict(model=n, mode=mode)
+            for c in variants:
+                prefix = 'compiled_' if c else ''
+                ref = med.get((REFERENCE, c), float('nan'))
+                row[prefix + 'images_per_s'] = round(
+                    args.batch_size / med[n, c], 2)
+                row[prefix + 'ratio_to_deit_s'] = round(ref / med[n, c], 3)
+            row.update(
+                peak_mem_mb=round(mems[n], 1) if n in mems else '',
+                mem_ratio_to_deit_s=round(mems[n] / mems[REFERENCE], 3)
+                if n in mems and REFERENCE in mems else '',
+                batch_size=args.batch_size,
+                img_size=args.img_size,
+                device=args.device,
+                dtype=args.dtype,
+                with_cp=args.with_cp,
+                repeats=args.repeats,
+                machine=machine(),
+                torch=torch.__version__)
+            rows.append(row)
         del runners
     return rows
 
 
 def print_table(rows):
     cols = [
-        'model', 'mode', 'images_per_s', 'ratio_to_deit_s', 'peak_mem_mb',
-        'mem_ratio_to_deit_s'
+        c for c in ('model', 'mode', 'images_per_s', 'ratio_to_deit_s',
+                    'compiled_images_per_s', 'compiled_ratio_to_deit_s',
+                    'peak_mem_mb', 'mem_ratio_to_deit_s') if c in rows[0]
     ]
     widths = [max(len(c), *(len(str(r[c])) for r in rows)) for c in cols]
     print('  '.join(c.ljust(w) for c, w in zip(cols, widths)))
@@ -204,7 +216,9 @@ def parse_args(argv=None):
         default='float32',
         help='float32, or autocast to bfloat16/float16')
     parser.add_argument(
-        '--compile', action='store_true', help='torch.compile every model')
+        '--compile',
+        action='store_true',
+        help='also time every model under torch.compile (extra columns)')
     parser.add_argument(
         '--with-cp',
         action='store_true',

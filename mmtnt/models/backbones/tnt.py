@@ -19,6 +19,8 @@ from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.utils import resize_pos_embed
 
 from mmtnt.checkpoint import adapt_state_dict, load_pretrained
+from mmtnt.ops import (fused_inner_available, fused_inner_forward,
+                       unavailable_reason)
 from mmtnt.registry import MODELS
 from ..layers import SE, Attention, Mlp
 
@@ -97,6 +99,14 @@ class TNTBlock(nn.Module):
         layout (str): ``'official'``: LN(m*c) -> Linear(no bias) -> LN(D);
             ``'legacy'``: LN(c) per word -> Linear(bias).
         with_se (bool): SE on the outer MLP output (paper Table 12).
+        fused_inner (bool | str): The fused CPU kernel for the inner
+            transformer (:mod:`mmtnt.ops`): ``'auto'`` uses it where it
+            applies (float32 on the CPU, no active dropout or drop path, not
+            traced or compiled) and the eager modules elsewhere;
+            ``True`` raises where it does not apply; ``False`` never uses it.
+            The fused path computes the same function with the same weights;
+            forward hooks on the inner modules do not run on it. Defaults to
+            ``'auto'``.
     """
 
     def __init__(self,
@@ -112,10 +122,15 @@ class TNTBlock(nn.Module):
                  attn_drop_rate=0.,
                  drop_path_rate=0.,
                  layout='official',
-                 with_se=False):
+                 with_se=False,
+                 fused_inner='auto'):
         super().__init__()
+        if fused_inner not in (True, False, 'auto'):
+            raise ValueError('TNTBlock: fused_inner must be True, False or '
+                             f"'auto', got {fused_inner!r}.")
         self.has_inner = inner_dims > 0
         self.layout = layout
+        self.fused_inner = fused_inner
         if self.has_inner:
             self.norm_in = nn.LayerNorm(inner_dims)
             self.attn_in = Attention(
@@ -157,15 +172,64 @@ class TNTBlock(nn.Module):
         x = self.norm1_proj(inner)
         return self.proj(x.reshape(batch_size, -1, x.shape[1] * x.shape[2]))
 
+    def fused_inner_blocker(self, inner):
+        """Why the fused inner transformer cannot run on ``inner`` (a
+        sentence), or None if it can."""
+        if inner.device.type != 'cpu' or inner.dtype != torch.float32:
+            return (f'it runs on float32 CPU tensors, got {inner.dtype} on '
+                    f'{inner.device}')
+        if torch.is_autocast_enabled('cpu'):
+            return 'CPU autocast is on'
+        if torch.compiler.is_compiling() or torch.jit.is_tracing():
+            return 'the model is being traced or compiled'
+        if self.training and any(
+                p > 0 for p in (self.attn_in.attn_drop,
+                                self.attn_in.proj_drop.p, self.mlp_in.drop.p,
+                                getattr(self.drop_path, 'drop_prob', 0.))):
+            return 'dropout or drop path is active (training mode)'
+        if not fused_inner_available():
+            return f'the extension did not build ({unavailable_reason()})'
+        return None
+
+    def _use_fused_inner(self, inner):
+        if self.fused_inner is False:
+            return False
+        reason = self.fused_inner_blocker(inner)
+        if reason is not None and self.fused_inner is True:
+            raise RuntimeError(
+                f'TNTBlock: fused_inner=True, but the fused inner transformer '
+                f"cannot run here: {reason}. Use fused_inner='auto' to fall "
+                'back to the eager modules.')
+        return reason is None
+
+    def inner_eager(self, inner, outer):
+        """Inner transformer and words -> sentences with the modules."""
+        inner = inner + self.drop_path(self.attn_in(self.norm_in(inner)))
+        inner = inner + self.drop_path(self.mlp_in(self.norm_mlp_in(inner)))
+        sentences = self.words_to_sentences(inner, outer.shape[0])
+        # Zero row for the class token instead of an in-place slice update
+        # (export, autograd).
+        return inner, outer + F.pad(sentences, (0, 0, 1, 0))
+
+    def inner_fused(self, inner, outer):
+        """The same with the fused kernel."""
+        inner, normed = fused_inner_forward(self, inner)
+        sentences = self.proj(normed.view(outer.shape[0], -1, normed.shape[1]))
+        if self.layout == 'official':
+            sentences = self.norm2_proj(sentences)
+        if torch.is_grad_enabled():
+            return inner, outer + F.pad(sentences, (0, 0, 1, 0))
+        summed = torch.empty_like(outer)  # one pass instead of pad + add
+        summed[:, :1] = outer[:, :1]
+        torch.add(outer[:, 1:], sentences, out=summed[:, 1:])
+        return inner, summed
+
     def forward(self, inner, outer):
         if self.has_inner:
-            inner = inner + self.drop_path(self.attn_in(self.norm_in(inner)))
-            inner = inner + self.drop_path(
-                self.mlp_in(self.norm_mlp_in(inner)))
-            # Zero row for the class token instead of an in-place slice update
-            # (export, autograd).
-            outer = outer + F.pad(
-                self.words_to_sentences(inner, outer.shape[0]), (0, 0, 1, 0))
+            if self._use_fused_inner(inner):
+                inner, outer = self.inner_fused(inner, outer)
+            else:
+                inner, outer = self.inner_eager(inner, outer)
         outer = outer + self.drop_path(self.attn_out(self.norm_out(outer)))
         y = self.mlp(self.norm_mlp(outer))
         if self.se_layer is not None:
@@ -220,6 +284,9 @@ class TNT(BaseBackbone):
             encoding. Defaults to ``'bicubic'``.
         with_cp (bool): Activation checkpointing per block while training.
             Defaults to False.
+        fused_inner (bool | str): The fused CPU kernel for the inner
+            transformer, ``'auto'``, ``True`` or ``False`` (see
+            :class:`TNTBlock`). Defaults to ``'auto'``.
         init_cfg (dict | list[dict], optional): Initialisation config; Linear
             layers get truncated normal (std .02), LayerNorms ones/zeros by
             default.
@@ -275,6 +342,7 @@ class TNT(BaseBackbone):
         frozen_stages=-1,
         interpolate_mode='bicubic',
         with_cp=False,
+        fused_inner='auto',
         init_cfg=(dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
                   dict(type='Constant', layer='LayerNorm', val=1., bias=0.))):
         super().__init__(
@@ -352,7 +420,8 @@ class TNT(BaseBackbone):
                 attn_drop_rate=attn_drop_rate,
                 drop_path_rate=dpr[i],
                 layout=layout,
-                with_se=with_se) for i in range(self.num_layers)
+                with_se=with_se,
+                fused_inner=fused_inner) for i in range(self.num_layers)
         ])
         self.norm = nn.LayerNorm(self.embed_dims) if final_norm else None
 

@@ -1,0 +1,162 @@
+"""The fused inner transformer of a :class:`~mmtnt.models.backbones.TNTBlock`
+on the CPU (C++ in ``csrc/inner_transformer.cpp``).
+
+The extension is compiled on first use with the C++ compiler that built mmcv
+(and ninja) and cached in ``~/.cache/mmtnt/ops`` (``MMTNT_OPS_DIR`` moves it);
+``tools/setup_env.sh`` builds it ahead. Where it cannot be built, the eager
+path runs and a warning says so once. Call::
+
+    from mmtnt.ops import fused_inner_available, fused_inner_forward
+    if fused_inner_available():
+        words, normed = fused_inner_forward(block, words)
+"""
+import hashlib
+import importlib.util
+import logging
+import os
+import os.path as osp
+import platform
+import threading
+import warnings
+
+import torch
+
+_SOURCE = osp.join(
+    osp.dirname(osp.abspath(__file__)), 'csrc', 'inner_transformer.cpp')
+_lock = threading.Lock()
+_state = {}  # 'module' or 'error', once tried
+
+
+def _compile_flags():
+    """Flags for this CPU; the cache key includes them."""
+    flags = ['-O3', '-fopenmp', '-ffp-contract=fast']
+    if platform.machine() in ('x86_64', 'AMD64'):
+        cap = torch.backends.cpu.get_cpu_capability()
+        flags += {
+            'AVX512': ['-march=x86-64-v4', '-mprefer-vector-width=512'],
+            'AVX2': ['-march=x86-64-v3'],
+        }.get(cap, [])
+    return flags
+
+
+def _build_dir(flags):
+    with open(_SOURCE, 'rb') as f:
+        key = hashlib.sha256(f.read() + ' '.join(flags).encode() +
+                             torch.__version__.encode()).hexdigest()[:12]
+    root = os.environ.get('MMTNT_OPS_DIR') or osp.join(
+        osp.expanduser('~'), '.cache', 'mmtnt', 'ops')
+    return f'mmtnt_inner_{key}', osp.join(root, f'inner_transformer-{key}')
+
+
+def load_extension(verbose=False):
+    """Load the extension built for this source, CPU and torch, compiling it
+    first if it is not in the cache; raise if that fails."""
+    flags = _compile_flags()
+    name, build_dir = _build_dir(flags)
+    library = osp.join(build_dir, name + '.so')
+    built = osp.join(build_dir, 'BUILT')  # written once the library is whole
+    if not osp.exists(built):
+        # torch.utils.cpp_extension logs a warning about CUDA at import on a
+        # machine without it; this build is CPU-only, so hold it back.
+        log = logging.getLogger('torch.utils.cpp_extension')
+        level = log.level
+        log.setLevel(logging.ERROR)
+        try:
+            from torch.utils.cpp_extension import load
+        finally:
+            log.setLevel(level)
+        os.makedirs(build_dir, exist_ok=True)
+        # load() holds a lock in build_dir: concurrent first uses build once.
+        module = load(
+            name, [_SOURCE],
+            extra_cflags=flags,
+            extra_ldflags=['-fopenmp'],
+            build_directory=build_dir,
+            verbose=verbose)
+        open(built, 'w').close()
+        return module
+    spec = importlib.util.spec_from_file_location(name, library)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fused_inner_available():
+    """Whether the fused kernel can run here (builds it on the first call).
+
+    A failed build is reported once as a warning, with the reason, and the
+    eager path is used from then on.
+    """
+    if not _state:
+        with _lock:
+            if not _state:
+                try:
+                    _state['module'] = load_extension()
+                except Exception as err:  # no compiler, no ninja, ...
+                    _state['error'] = f'{type(err).__name__}: {err}'
+                    warnings.warn(
+                        'mmtnt: the fused inner transformer could not be '
+                        f'built ({_state["error"].splitlines()[0]}); TNT '
+                        'runs its eager inner transformer instead. Install '
+                        'a C++ compiler and `pip install ninja` to use it.',
+                        stacklevel=2)
+    return 'module' in _state
+
+
+def unavailable_reason():
+    """Why the extension did not build (None if it did or was not tried)."""
+    return _state.get('error')
+
+
+class _FusedInner(torch.autograd.Function):
+    """The kernel's forward; its backward recomputes the forward group by
+    group, so only the input words are kept for it."""
+
+    @staticmethod
+    def forward(ctx, words, config, *weights):
+        ctx.config = config
+        ctx.has_qkv_bias = weights[3] is not None
+        ctx.save_for_backward(words, *(w for w in weights if w is not None))
+        return tuple(_state['module'].inner_transformer_forward(
+            words, *weights, *config))
+
+    @staticmethod
+    def backward(ctx, grad_words, grad_normed):
+        words, *weights = ctx.saved_tensors
+        if not ctx.has_qkv_bias:
+            weights.insert(3, None)
+        if grad_words is None:
+            grad_words = torch.zeros_like(words)
+        if grad_normed is None:
+            grad_normed = words.new_zeros(words.shape[0], words[0].numel())
+        grads = _state['module'].inner_transformer_backward(
+            words, grad_words.contiguous(), grad_normed.contiguous(), *weights,
+            *ctx.config)
+        grads[4] = grads[4] if ctx.has_qkv_bias else None
+        return (grads[0], None, *grads[1:])
+
+
+def fused_inner_forward(block, words):
+    """Inner transformer of ``block`` on ``words`` (S, m, c), with autograd.
+
+    Returns the new words (S, m, c) and ``block.norm1_proj`` applied to them
+    as (S, m*c), the input of the words-to-sentence projection. Where a
+    gradient is recorded, the backward recomputes the inner transformer
+    instead of storing its activations.
+    """
+    attn, mlp = block.attn_in, block.mlp_in
+    qkv_w = torch.cat((attn.qk.weight, attn.v.weight))
+    qkv_b = None
+    if attn.qk.bias is not None:
+        qkv_b = torch.cat((attn.qk.bias, attn.v.bias))
+    norm3 = block.norm1_proj
+    weights = (block.norm_in.weight, block.norm_in.bias, qkv_w, qkv_b,
+               attn.proj.weight, attn.proj.bias, block.norm_mlp_in.weight,
+               block.norm_mlp_in.bias, mlp.fc1.weight, mlp.fc1.bias,
+               mlp.fc2.weight, mlp.fc2.bias, norm3.weight, norm3.bias)
+    config = (attn.num_heads, block.layout == 'official', block.norm_in.eps,
+              block.norm_mlp_in.eps, norm3.eps)
+    if not torch.is_grad_enabled():
+        return tuple(_state['module'].inner_transformer_forward(
+            words.contiguous(), *weights, *config))
+    return _FusedInner.apply(words.contiguous(), config, *weights)

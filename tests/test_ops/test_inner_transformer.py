@@ -1,0 +1,173 @@
+"""The fused inner transformer (mmtnt.ops) computes what the eager modules
+compute, values and gradients, for every arch and ablation, and TNTBlock uses
+it only where it applies."""
+import pytest
+import torch
+
+import mmtnt.ops.inner_transformer as fused
+from mmtnt.models import TNT
+from mmtnt.ops import fused_inner_available, unavailable_reason
+
+
+def test_the_extension_builds_here():
+    """The set-up builds it (tools/setup_env.sh); the rest of this file
+    compares it with the eager modules."""
+    assert fused_inner_available(), unavailable_reason()
+
+
+def random_tnt(**kwargs):
+    """A TNT whose LayerNorms and biases are random too (not ones/zeros), so
+    that every weight the kernel reads matters."""
+    torch.manual_seed(0)
+    model = TNT(out_type='raw', out_indices=(0, -1), **kwargs).eval()
+    model.init_weights()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith('bias') or 'norm' in name:
+                p.add_(torch.randn_like(p) * 0.2)
+    return model
+
+
+def fused_and_eager(model, x):
+    """Outputs of both paths, then their gradients (input and every weight)
+    for the same loss."""
+    outs, grads = [], []
+    for mode in (True, False):
+        for block in model.blocks:
+            block.fused_inner = mode
+        with torch.no_grad():
+            outs.append(model(x))
+        model.zero_grad()
+        xg = x.clone().requires_grad_()
+        loss = sum((o * torch.linspace(-1, 1, o.numel()).view_as(o)).sum()
+                   for o in model(xg))
+        loss.backward()
+        grads.append([xg.grad] + [p.grad for p in model.parameters()])
+    return outs, grads
+
+
+def assert_same(outs, grads):
+    for f, e in zip(*outs, strict=True):
+        torch.testing.assert_close(f, e, atol=2e-4, rtol=1e-4)
+    for f, e in zip(*grads, strict=True):
+        assert (f is None) == (e is None)
+        if f is not None:
+            torch.testing.assert_close(
+                f, e, atol=1e-4 * e.abs().max().item() + 1e-6, rtol=1e-3)
+
+
+@pytest.mark.parametrize('arch', ['ti', 's', 'b'])
+@pytest.mark.parametrize('layout', ['official', 'legacy'])
+def test_fused_equals_eager_for_every_arch_and_layout(arch, layout):
+    model = random_tnt(arch=arch, layout=layout)
+    # batch 1 and an odd size: 3 x 4 sentences after padding, 12 sentences
+    # (not a multiple of the 16 the kernel runs side by side)
+    assert_same(*fused_and_eager(model, torch.randn(1, 3, 40, 57)))
+
+
+@pytest.mark.parametrize(
+    'kwargs',
+    [
+        dict(inner_stride=2),  # m = 64 words (Table 8)
+        dict(inner_stride=8),  # m = 4
+        dict(with_se=True),  # Table 12
+        dict(inner_block_indices=[0, 5]),  # Table 5 hybrid
+        dict(qkv_bias=True),
+        dict(with_word_pos=False, with_sentence_pos=False),  # Table 6
+    ] + [
+        dict(
+            arch=dict(
+                inner_dims=24,
+                inner_heads=h,
+                outer_dims=96,
+                outer_heads=4,
+                num_layers=2)) for h in (1, 2, 3, 4, 6, 8)
+    ])
+def test_fused_equals_eager_for_the_ablations(kwargs):
+    model = random_tnt(**{'arch': 'ti', **kwargs})
+    assert_same(*fused_and_eager(model, torch.randn(3, 3, 64, 48)))
+
+
+def test_kernel_output_equals_the_block_modules():
+    """Both outputs of the kernel: the new words and norm1_proj of them."""
+    block = random_tnt(arch='s').blocks[3]
+    words = torch.randn(40, 16, 24)
+    with torch.no_grad():
+        new_words, normed = fused.fused_inner_forward(block, words)
+        ref = words + block.attn_in(block.norm_in(words))
+        ref = ref + block.mlp_in(block.norm_mlp_in(ref))
+        ref_normed = block.norm1_proj(ref.reshape(40, -1))
+    torch.testing.assert_close(new_words, ref, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(normed, ref_normed, atol=1e-5, rtol=1e-5)
+
+
+def count_eager_inner_calls(model, x, grad=False):
+    calls = []
+    hooks = [
+        block.mlp_in.register_forward_hook(lambda *a: calls.append(1))
+        for block in model.blocks
+    ]
+    with torch.set_grad_enabled(grad):
+        model(x)
+    for hook in hooks:
+        hook.remove()
+    return len(calls)
+
+
+def test_auto_is_fused_in_inference_and_training_and_eager_elsewhere():
+    model = random_tnt(arch='ti')  # 12 blocks, eval mode
+    x = torch.randn(2, 3, 32, 32)
+    assert count_eager_inner_calls(model, x) == 0
+    assert count_eager_inner_calls(model, x, grad=True) == 0
+    # autocast: the eager modules in low precision
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        assert count_eager_inner_calls(model, x) == 12
+    # training with dropout active: eager; without dropout: fused
+    assert count_eager_inner_calls(model.train(), x) == 0
+    dropout = random_tnt(arch='ti', drop_rate=0.1).train()
+    assert count_eager_inner_calls(dropout, x) == 12
+    assert count_eager_inner_calls(dropout.eval(), x) == 0
+
+
+def test_fused_true_raises_where_it_does_not_apply():
+    model = random_tnt(arch='ti', fused_inner=True, drop_path_rate=0.1)
+    with pytest.raises(RuntimeError, match='drop path is active'):
+        model.train()(torch.randn(1, 3, 32, 32))
+    model.eval()
+    with pytest.raises(RuntimeError, match='float32 CPU'), torch.no_grad():
+        model.double()(torch.randn(1, 3, 32, 32, dtype=torch.float64))
+    with pytest.raises(ValueError, match='fused_inner must be'):
+        TNT(arch='ti', fused_inner='yes')
+
+
+def test_fused_false_is_never_fused():
+    model = random_tnt(arch='ti', fused_inner=False)
+    assert count_eager_inner_calls(model, torch.randn(1, 3, 32, 32)) == 12
+
+
+def test_without_a_compiler_auto_runs_eager_and_warns_once(monkeypatch):
+    monkeypatch.setattr(fused, '_state', {})
+
+    def no_compiler(verbose=False):
+        raise RuntimeError('Ninja is required to load C++ extensions')
+
+    monkeypatch.setattr(fused, 'load_extension', no_compiler)
+    model = random_tnt(arch='ti')
+    x = torch.randn(1, 3, 32, 32)
+    with pytest.warns(UserWarning, match='Ninja is required') as record:
+        assert count_eager_inner_calls(model, x) == 12
+    assert len(record) == 1  # once, not once per block
+    for block in model.blocks:
+        block.fused_inner = True
+    with pytest.raises(RuntimeError, match='did not build.*Ninja'):
+        with torch.no_grad():
+            model(x)
+
+
+def test_kernel_rejects_wrong_inputs_with_the_name():
+    block = random_tnt(arch='s').blocks[0]
+    with pytest.raises(RuntimeError, match='words must be'):
+        fused.fused_inner_forward(block, torch.randn(16, 24))
+    with pytest.raises(RuntimeError, match='norm1_proj.weight has shape'):
+        # 4 words of 24: the official LayerNorm is over 16 x 24
+        fused.fused_inner_forward(block, torch.randn(3, 4, 24))
