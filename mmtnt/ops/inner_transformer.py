@@ -114,7 +114,7 @@ class _FusedInner(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, words, config, *weights):
-        ctx.config = config
+        ctx.config = config  # heads, layout, epsilons, drop-path scales
         ctx.has_qkv_bias = weights[3] is not None
         ctx.save_for_backward(words, *(w for w in weights if w is not None))
         return tuple(_state['module'].inner_transformer_forward(
@@ -136,8 +136,22 @@ class _FusedInner(torch.autograd.Function):
         return (grads[0], None, *grads[1:])
 
 
+def drop_path_scales(block, sentences):
+    """Per-sentence factors of the attention and MLP branches for the block's
+    drop path, drawn as mmcv's ``drop_path`` draws them (in the same order as
+    the eager block), or (None, None) when it is inactive."""
+    prob = getattr(block.drop_path, 'drop_prob', 0.)
+    if not block.training or prob == 0:
+        return None, None
+    keep = 1 - prob
+    return tuple((keep + torch.rand(
+        sentences.shape[0], dtype=sentences.dtype, device=sentences.device)
+                  ).floor_() / keep for _ in range(2))
+
+
 def fused_inner_forward(block, words):
-    """Inner transformer of ``block`` on ``words`` (S, m, c), with autograd.
+    """Inner transformer of ``block`` on ``words`` (S, m, c), with autograd
+    and the block's drop path.
 
     Returns the new words (S, m, c) and ``block.norm1_proj`` applied to them
     as (S, m*c), the input of the words-to-sentence projection. Where a
@@ -155,7 +169,8 @@ def fused_inner_forward(block, words):
                block.norm_mlp_in.bias, mlp.fc1.weight, mlp.fc1.bias,
                mlp.fc2.weight, mlp.fc2.bias, norm3.weight, norm3.bias)
     config = (attn.num_heads, block.layout == 'official', block.norm_in.eps,
-              block.norm_mlp_in.eps, norm3.eps)
+              block.norm_mlp_in.eps, norm3.eps,
+              *drop_path_scales(block, words))
     if not torch.is_grad_enabled():
         return tuple(_state['module'].inner_transformer_forward(
             words.contiguous(), *weights, *config))

@@ -88,6 +88,29 @@ def test_fused_equals_eager_for_the_ablations(kwargs):
     assert_same(*fused_and_eager(model, torch.randn(3, 3, 64, 48)))
 
 
+def test_training_with_drop_path_equals_eager_for_the_same_draws():
+    """Drop path in training: the fused path draws mmcv's per-sentence masks
+    in the eager order, so the same seed drops the same sentences."""
+    model = random_tnt(arch='ti', drop_path_rate=0.5).train()
+    x = torch.randn(2, 3, 48, 32)
+    outs, grads = [], []
+    for mode in (True, False):
+        for block in model.blocks:
+            block.fused_inner = mode
+        model.zero_grad()
+        torch.manual_seed(7)
+        out = model(x)
+        sum((o * torch.linspace(-1, 1, o.numel()).view_as(o)).sum()
+            for o in out).backward()
+        outs.append(out)
+        grads.append([p.grad for p in model.parameters()])
+    assert_same(outs, grads)
+    # and the masks matter: another seed gives other outputs
+    torch.manual_seed(8)
+    with torch.no_grad():
+        assert not torch.allclose(model(x)[-1], outs[1][-1])
+
+
 def test_kernel_output_equals_the_block_modules():
     """Both outputs of the kernel: the new words and norm1_proj of them."""
     block = random_tnt(arch='s').blocks[3]
@@ -130,8 +153,8 @@ def test_auto_is_fused_in_inference_and_training_and_eager_elsewhere():
 
 
 def test_fused_true_raises_where_it_does_not_apply():
-    model = random_tnt(arch='ti', fused_inner=True, drop_path_rate=0.1)
-    with pytest.raises(RuntimeError, match='drop path is active'):
+    model = random_tnt(arch='ti', fused_inner=True, drop_rate=0.1)
+    with pytest.raises(RuntimeError, match='dropout is active'):
         model.train()(torch.randn(1, 3, 32, 32))
     model.eval()
     with pytest.raises(RuntimeError, match='float32 CPU'), torch.no_grad():

@@ -101,8 +101,9 @@ class TNTBlock(nn.Module):
         with_se (bool): SE on the outer MLP output (paper Table 12).
         fused_inner (bool | str): The fused CPU kernel for the inner
             transformer (:mod:`mmtnt.ops`): ``'auto'`` uses it where it
-            applies (float32 on the CPU, no active dropout or drop path, not
-            traced or compiled) and the eager modules elsewhere;
+            applies (float32 on the CPU, no active dropout, not traced or
+            compiled; drop path is supported) and the eager modules
+            elsewhere;
             ``True`` raises where it does not apply; ``False`` never uses it.
             The fused path computes the same function with the same weights;
             forward hooks on the inner modules do not run on it. Defaults to
@@ -184,9 +185,8 @@ class TNTBlock(nn.Module):
             return 'the model is being traced or compiled'
         if self.training and any(
                 p > 0 for p in (self.attn_in.attn_drop,
-                                self.attn_in.proj_drop.p, self.mlp_in.drop.p,
-                                getattr(self.drop_path, 'drop_prob', 0.))):
-            return 'dropout or drop path is active (training mode)'
+                                self.attn_in.proj_drop.p, self.mlp_in.drop.p)):
+            return 'dropout is active (training mode)'
         if not fused_inner_available():
             return f'the extension did not build ({unavailable_reason()})'
         return None

@@ -196,7 +196,30 @@ struct Inner {
   const float *src, *wqkv, *bqkv, *wp, *bp, *w1, *b1, *w2, *b2;
   const float *g1, *e1, *g2, *e2, *g3, *e3;
   float eps1, eps2, eps3;
+  // Drop path: per-sentence scales of the attention and MLP branches (0 or
+  // 1 / keep probability), or null.
+  const float *keep1, *keep2;
 };
+
+// Lanes of the group at sentence s0 (zero beyond the last sentence).
+inline vf lane_values(const float* v, int64_t s0, int64_t lanes) {
+  vf out = vf{};
+  for (int64_t l = 0; l < lanes; ++l) out[l] = v[s0 + l];
+  return out;
+}
+
+// x += scale * (W . in + b) over rows (scale: the lanes' drop-path factors,
+// or none when keep is null); tmp holds rows x n vectors.
+inline void residual(const float* W, const float* b, const vf* in, vf* x,
+                     vf* tmp, int64_t rows, int64_t k, int64_t n,
+                     const float* keep, vf scale) {
+  if (!keep) {
+    linear(W, b, in, x, rows, k, n, true);
+    return;
+  }
+  linear(W, b, in, tmp, rows, k, n, false);
+  for (int64_t j = 0; j < rows * n; ++j) x[j] += tmp[j] * scale;
+}
 
 Inner make_inner(const at::Tensor& words, const at::Tensor& ln1_w,
                  const at::Tensor& ln1_b, const at::Tensor& qkv_w,
@@ -207,7 +230,9 @@ Inner make_inner(const at::Tensor& words, const at::Tensor& ln1_w,
                  const at::Tensor& fc2_w, const at::Tensor& fc2_b,
                  const at::Tensor& ln3_w, const at::Tensor& ln3_b,
                  int64_t heads, bool norm_whole_sentence, double eps1,
-                 double eps2, double eps3) {
+                 double eps2, double eps3,
+                 const std::optional<at::Tensor>& keep_attn,
+                 const std::optional<at::Tensor>& keep_mlp) {
   TORCH_CHECK(words.dim() == 3, "fused inner transformer: words must be ",
               "(sentences, m, c), got ", words.sizes());
   const int64_t S = words.size(0), m = words.size(1), c = words.size(2);
@@ -230,6 +255,8 @@ Inner make_inner(const at::Tensor& words, const at::Tensor& ln1_w,
   const int64_t n3 = norm_whole_sentence ? m * c : c;
   check(ln3_w, "norm1_proj.weight", {n3});
   check(ln3_b, "norm1_proj.bias", {n3});
+  if (keep_attn && keep_attn->defined()) check(*keep_attn, "keep_attn", {S});
+  if (keep_mlp && keep_mlp->defined()) check(*keep_mlp, "keep_mlp", {S});
   return Inner{S, m, c, hidden, heads, n3,
                words.data_ptr<float>(), qkv_w.data_ptr<float>(),
                data_or_null(qkv_b), proj_w.data_ptr<float>(),
@@ -239,7 +266,8 @@ Inner make_inner(const at::Tensor& words, const at::Tensor& ln1_w,
                ln1_b.data_ptr<float>(), ln2_w.data_ptr<float>(),
                ln2_b.data_ptr<float>(), ln3_w.data_ptr<float>(),
                ln3_b.data_ptr<float>(), static_cast<float>(eps1),
-               static_cast<float>(eps2), static_cast<float>(eps3)};
+               static_cast<float>(eps2), static_cast<float>(eps3),
+               data_or_null(keep_attn), data_or_null(keep_mlp)};
 }
 
 }  // namespace
@@ -253,11 +281,13 @@ std::vector<at::Tensor> inner_transformer_forward(
     const at::Tensor& ln2_w, const at::Tensor& ln2_b, const at::Tensor& fc1_w,
     const at::Tensor& fc1_b, const at::Tensor& fc2_w, const at::Tensor& fc2_b,
     const at::Tensor& ln3_w, const at::Tensor& ln3_b, int64_t heads,
-    bool norm_whole_sentence, double eps1, double eps2, double eps3) {
+    bool norm_whole_sentence, double eps1, double eps2, double eps3,
+    const std::optional<at::Tensor>& keep_attn,
+    const std::optional<at::Tensor>& keep_mlp) {
   const Inner w = make_inner(words, ln1_w, ln1_b, qkv_w, qkv_b, proj_w, proj_b,
                              ln2_w, ln2_b, fc1_w, fc1_b, fc2_w, fc2_b, ln3_w,
                              ln3_b, heads, norm_whole_sentence, eps1, eps2,
-                             eps3);
+                             eps3, keep_attn, keep_mlp);
   const int64_t S = w.S, m = w.m, c = w.c, hidden = w.hidden, n3 = w.n3;
   const int64_t hd = c / heads;
   at::Tensor out = at::empty_like(words);
@@ -299,7 +329,9 @@ std::vector<at::Tensor> inner_transformer_forward(
       for (int64_t i = 0; i < m; ++i)
         for (int64_t h = 0; h < heads; ++h)
           attend(qkv, i, h, m, c, hd, scale, p, o + i * c + h * hd);
-      linear(wp, bp, o, x, m, c, c, true);  // x += proj(o)
+      const vf k1 = w.keep1 ? lane_values(w.keep1, s0, lanes) : vf{};
+      const vf k2 = w.keep2 ? lane_values(w.keep2, s0, lanes) : vf{};
+      residual(wp, bp, o, x, qkv, m, c, c, w.keep1, k1);  // x += proj(o)
       // MLP, four words at a time
       for (int64_t i = 0; i < m; i += 4) {
         const int64_t rows = std::min<int64_t>(4, m - i);
@@ -308,7 +340,7 @@ std::vector<at::Tensor> inner_transformer_forward(
                      static_cast<float>(eps2));
         linear(w1, b1, z, hid, rows, c, hidden, false);
         for (int64_t j = 0; j < rows * hidden; ++j) hid[j] = vgelu(hid[j]);
-        linear(w2, b2, hid, x + i * c, rows, hidden, c, true);
+        residual(w2, b2, hid, x + i * c, qkv, rows, hidden, c, w.keep2, k2);
       }
       // words -> sentence: the LayerNorm before the projection
       for (int64_t k0 = 0; k0 < mc; k0 += n3)
@@ -330,14 +362,14 @@ struct Saved {
   int64_t m, c, hidden, heads, n3;
   std::vector<vf> buf;
   vf *x0, *xhat1, *a, *r1, *qkv, *P, *o, *x1, *xhat2, *z, *r2, *hpre, *x2,
-      *xhat3, *r3;
+      *xhat3, *r3, *tmp;
   Saved(int64_t m_, int64_t c_, int64_t hidden_, int64_t heads_, int64_t n3_)
       : m(m_), c(c_), hidden(hidden_), heads(heads_), n3(n3_) {
     const int64_t mc = m * c;
-    buf.resize(9 * mc + 3 * mc + heads * m * m + m * hidden + 2 * m +
+    buf.resize(10 * mc + 3 * mc + heads * m * m + m * hidden + 2 * m +
                mc / n3);
     vf* p = buf.data();
-    for (vf** t : {&x0, &xhat1, &a, &o, &x1, &xhat2, &z, &x2, &xhat3}) {
+    for (vf** t : {&x0, &xhat1, &a, &o, &x1, &xhat2, &z, &x2, &xhat3, &tmp}) {
       *t = p;
       p += mc;
     }
@@ -416,7 +448,15 @@ inline void weight_grad(const vf* dy, const vf* x, vf* G, vf* gb,
   }
 }
 
-void recompute(const Inner& w, Saved& s) {
+// The gradient reaching a residual branch: dx, times the drop-path scale.
+inline const vf* branch_grad(const vf* dx, vf* out, int64_t n,
+                             const float* keep, vf scale) {
+  if (!keep) return dx;
+  for (int64_t j = 0; j < n; ++j) out[j] = dx[j] * scale;
+  return out;
+}
+
+void recompute(const Inner& w, Saved& s, vf k1, vf k2) {
   const int64_t m = s.m, c = s.c, mc = m * c, hd = c / s.heads;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   for (int64_t i = 0; i < m; ++i)
@@ -428,7 +468,7 @@ void recompute(const Inner& w, Saved& s) {
       attend(s.qkv, i, h, m, c, hd, scale, s.P + (h * m + i) * m,
              s.o + i * c + h * hd);
   for (int64_t k = 0; k < mc; ++k) s.x1[k] = s.x0[k];
-  linear(w.wp, w.bp, s.o, s.x1, m, c, c, true);
+  residual(w.wp, w.bp, s.o, s.x1, s.tmp, m, c, c, w.keep1, k1);
   for (int64_t i = 0; i < m; ++i)
     layer_norm_save(s.x1 + i * c, w.g2, w.e2, s.z + i * c, s.xhat2 + i * c,
                     s.r2 + i, c, w.eps2);
@@ -440,7 +480,8 @@ void recompute(const Inner& w, Saved& s) {
     const int64_t rows = std::min<int64_t>(4, m - i);
     for (int64_t j = 0; j < rows * s.hidden; ++j)
       g[j] = vgelu(s.hpre[i * s.hidden + j]);
-    linear(w.w2, w.b2, g.data(), s.x2 + i * c, rows, s.hidden, c, true);
+    residual(w.w2, w.b2, g.data(), s.x2 + i * c, s.tmp, rows, s.hidden, c,
+             w.keep2, k2);
   }
   std::vector<vf> unused(s.n3);
   for (int64_t k0 = 0, t = 0; k0 < mc; k0 += s.n3, ++t)
@@ -463,11 +504,12 @@ std::vector<at::Tensor> inner_transformer_backward(
     const at::Tensor& fc1_w, const at::Tensor& fc1_b, const at::Tensor& fc2_w,
     const at::Tensor& fc2_b, const at::Tensor& ln3_w, const at::Tensor& ln3_b,
     int64_t heads, bool norm_whole_sentence, double eps1, double eps2,
-    double eps3) {
+    double eps3, const std::optional<at::Tensor>& keep_attn,
+    const std::optional<at::Tensor>& keep_mlp) {
   const Inner w = make_inner(words, ln1_w, ln1_b, qkv_w, qkv_b, proj_w, proj_b,
                              ln2_w, ln2_b, fc1_w, fc1_b, fc2_w, fc2_b, ln3_w,
                              ln3_b, heads, norm_whole_sentence, eps1, eps2,
-                             eps3);
+                             eps3, keep_attn, keep_mlp);
   const int64_t S = w.S, m = w.m, c = w.c, hidden = w.hidden, mc = m * c;
   const int64_t hd = c / heads, n3 = w.n3, groups = (S + L - 1) / L;
   check(grad_words, "grad of the words", {S, m, c});
@@ -503,7 +545,7 @@ std::vector<at::Tensor> inner_transformer_backward(
     vf *g_2w = G.data() + offs[10], *g_2b = G.data() + offs[11];
     vf *g_ln3w = G.data() + offs[12], *g_ln3b = G.data() + offs[13];
     // dx: the gradient of the residual stream; dn: of the normed words
-    std::vector<vf> work(4 * mc + 3 * mc + 2 * m * hidden + m);
+    std::vector<vf> work(5 * mc + 3 * mc + 2 * m * hidden + m);
     vf* dx = work.data();
     vf* dn = dx + mc;
     vf* dz = dn + mc;  // then d(attention output)
@@ -512,6 +554,7 @@ std::vector<at::Tensor> inner_transformer_backward(
     vf* dg = dqkv + 3 * mc;   // m x hidden: d gelu output, then gelu values
     vf* dh = dg + m * hidden;  // m x hidden
     vf* dp = dh + m * hidden;  // m
+    vf* dxs = dp + m;          // m x c: a branch's share of dx
     for (int64_t g = begin; g < end; ++g) {
       const int64_t s0 = g * L, lanes = std::min(L, S - s0);
       if (lanes < L)
@@ -526,7 +569,9 @@ std::vector<at::Tensor> inner_transformer_backward(
           dn[k][l] = ns[k];
         }
       }
-      recompute(w, s);
+      const vf k1 = w.keep1 ? lane_values(w.keep1, s0, lanes) : vf{};
+      const vf k2 = w.keep2 ? lane_values(w.keep2, s0, lanes) : vf{};
+      recompute(w, s, k1, k2);
       // words -> sentence LayerNorm
       for (int64_t k0 = 0, t = 0; k0 < mc; k0 += n3, ++t)
         layer_norm_backward(dn + k0, s.xhat3 + k0, s.r3[t], w.g3, dx + k0,
@@ -534,8 +579,9 @@ std::vector<at::Tensor> inner_transformer_backward(
       // MLP: x2 = x1 + W2 gelu(W1 z + b1) + b2, z = LN2(x1)
       vf* gv = dg;  // gelu values first, for W2's gradient
       for (int64_t j = 0; j < m * hidden; ++j) gv[j] = vgelu(s.hpre[j]);
-      weight_grad(dx, gv, g_2w, g_2b, m, c, hidden);
-      linear(w2_t, nullptr, dx, dg, m, c, hidden, false);  // d gelu out
+      const vf* db = branch_grad(dx, dxs, mc, w.keep2, k2);
+      weight_grad(db, gv, g_2w, g_2b, m, c, hidden);
+      linear(w2_t, nullptr, db, dg, m, c, hidden, false);  // d gelu out
       for (int64_t j = 0; j < m * hidden; ++j) {
         const vf h = s.hpre[j];
         const vf cdf = vnormal_cdf(h);
@@ -548,9 +594,10 @@ std::vector<at::Tensor> inner_transformer_backward(
         layer_norm_backward(dz + i * c, s.xhat2 + i * c, s.r2[i], w.g2,
                             dx + i * c, g_ln2w, g_ln2b, c);
       // attention: x1 = x0 + Wp o + bp
-      weight_grad(dx, s.o, g_pw, g_pb, m, c, c);
+      db = branch_grad(dx, dxs, mc, w.keep1, k1);
+      weight_grad(db, s.o, g_pw, g_pb, m, c, c);
       vf* dout = dz;
-      linear(wp_t, nullptr, dx, dout, m, c, c, false);
+      linear(wp_t, nullptr, db, dout, m, c, c, false);
       for (int64_t k = 0; k < 3 * mc; ++k) dqkv[k] = vf{};
       for (int64_t h = 0; h < heads; ++h)
         for (int64_t i = 0; i < m; ++i) {
