@@ -18,8 +18,10 @@ import os.path as osp
 import platform
 import threading
 import warnings
+from typing import List, Optional, Tuple
 
 import torch
+from torch import Tensor
 
 _SOURCE = osp.join(
     osp.dirname(osp.abspath(__file__)), 'csrc', 'inner_transformer.cpp')
@@ -81,6 +83,7 @@ def load_extension(verbose=False):
     return module
 
 
+@torch.compiler.assume_constant_result
 def fused_inner_available():
     """Whether the fused kernel can run here (builds it on the first call).
 
@@ -108,32 +111,79 @@ def unavailable_reason():
     return _state.get('error')
 
 
-class _FusedInner(torch.autograd.Function):
-    """The kernel's forward; its backward recomputes the forward group by
-    group, so only the input words are kept for it."""
+# The kernel as torch custom ops: autograd, and torch.compile treats them as
+# opaque calls (compiling the rest of the model around them).
+@torch.library.custom_op('mmtnt::inner_transformer', mutates_args=())
+def _inner_transformer(words: Tensor, ln1_w: Tensor, ln1_b: Tensor,
+                       qkv_w: Tensor, qkv_b: Optional[Tensor], proj_w: Tensor,
+                       proj_b: Tensor, ln2_w: Tensor, ln2_b: Tensor,
+                       fc1_w: Tensor, fc1_b: Tensor, fc2_w: Tensor,
+                       fc2_b: Tensor, ln3_w: Tensor, ln3_b: Tensor, heads: int,
+                       official: bool, eps1: float, eps2: float, eps3: float,
+                       keep_attn: Optional[Tensor],
+                       keep_mlp: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
+    words, normed = _state['module'].inner_transformer_forward(
+        words, ln1_w, ln1_b, qkv_w, qkv_b, proj_w, proj_b, ln2_w, ln2_b, fc1_w,
+        fc1_b, fc2_w, fc2_b, ln3_w, ln3_b, heads, official, eps1, eps2, eps3,
+        keep_attn, keep_mlp)
+    return words, normed
 
-    @staticmethod
-    def forward(ctx, words, config, *weights):
-        ctx.config = config  # heads, layout, epsilons, drop-path scales
-        ctx.has_qkv_bias = weights[3] is not None
-        ctx.save_for_backward(words, *(w for w in weights if w is not None))
-        return tuple(_state['module'].inner_transformer_forward(
-            words, *weights, *config))
 
-    @staticmethod
-    def backward(ctx, grad_words, grad_normed):
-        words, *weights = ctx.saved_tensors
-        if not ctx.has_qkv_bias:
-            weights.insert(3, None)
-        if grad_words is None:
-            grad_words = torch.zeros_like(words)
-        if grad_normed is None:
-            grad_normed = words.new_zeros(words.shape[0], words[0].numel())
-        grads = _state['module'].inner_transformer_backward(
-            words, grad_words.contiguous(), grad_normed.contiguous(), *weights,
-            *ctx.config)
-        grads[4] = grads[4] if ctx.has_qkv_bias else None
-        return (grads[0], None, *grads[1:])
+@_inner_transformer.register_fake
+def _(words, *args):
+    return torch.empty_like(words), words.new_empty(words.shape[0],
+                                                    words[0].numel())
+
+
+@torch.library.custom_op('mmtnt::inner_transformer_backward', mutates_args=())
+def _inner_transformer_backward(words: Tensor, grad_words: Tensor,
+                                grad_normed: Tensor, weights: List[Tensor],
+                                qkv_b: Optional[Tensor], heads: int,
+                                official: bool, eps1: float, eps2: float,
+                                eps3: float, keep_attn: Optional[Tensor],
+                                keep_mlp: Optional[Tensor]) -> List[Tensor]:
+    """Gradients of the words and of every weight (qkv bias: empty if
+    none)."""
+    weights = list(weights[:3]) + [qkv_b] + list(weights[3:])
+    grads = _state['module'].inner_transformer_backward(
+        words, grad_words, grad_normed, *weights, heads, official, eps1, eps2,
+        eps3, keep_attn, keep_mlp)
+    if grads[4] is None:
+        grads[4] = words.new_empty(0)
+    return grads
+
+
+@_inner_transformer_backward.register_fake
+def _(words, grad_words, grad_normed, weights, qkv_b, *args):
+    bias = qkv_b if qkv_b is not None else words.new_empty(0)
+    return [
+        torch.empty_like(t) for t in (words, *weights[:3], bias, *weights[3:])
+    ]
+
+
+def _setup_context(ctx, inputs, output):
+    words, *weights = inputs[:15]
+    ctx.config = inputs[15:]
+    ctx.has_qkv_bias = weights[3] is not None
+    ctx.save_for_backward(words, *(w for w in weights if w is not None))
+
+
+def _backward(ctx, grad_words, grad_normed):
+    words, *weights = ctx.saved_tensors
+    qkv_b = weights.pop(3) if ctx.has_qkv_bias else None
+    if grad_words is None:
+        grad_words = torch.zeros_like(words)
+    if grad_normed is None:
+        grad_normed = words.new_zeros(words.shape[0], words[0].numel())
+    grads = _inner_transformer_backward(words, grad_words.contiguous(),
+                                        grad_normed.contiguous(), weights,
+                                        qkv_b, *ctx.config)
+    if not ctx.has_qkv_bias:
+        grads[4] = None
+    return (*grads, *(None for _ in ctx.config))
+
+
+_inner_transformer.register_autograd(_backward, setup_context=_setup_context)
 
 
 def drop_path_scales(block, sentences):
@@ -171,7 +221,4 @@ def fused_inner_forward(block, words):
     config = (attn.num_heads, block.layout == 'official', block.norm_in.eps,
               block.norm_mlp_in.eps, norm3.eps,
               *drop_path_scales(block, words))
-    if not torch.is_grad_enabled():
-        return tuple(_state['module'].inner_transformer_forward(
-            words.contiguous(), *weights, *config))
-    return _FusedInner.apply(words.contiguous(), config, *weights)
+    return _inner_transformer(words.contiguous(), *weights, *config)

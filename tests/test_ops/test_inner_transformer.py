@@ -111,6 +111,31 @@ def test_training_with_drop_path_equals_eager_for_the_same_draws():
         assert not torch.allclose(model(x)[-1], outs[1][-1])
 
 
+def test_compiled_model_calls_the_kernel_and_equals_eager():
+    """torch.compile sees the kernel as one opaque op (custom op with a fake
+    and an autograd rule): no graph break, same values and gradients."""
+    model = random_tnt(arch='ti')
+    x = torch.randn(2, 3, 32, 48)
+    explained = torch._dynamo.explain(model)(x)
+    assert explained.graph_break_count == 0, explained.break_reasons
+    ops = {
+        str(n.target)
+        for g in explained.graphs
+        for n in g.graph.nodes if n.op == 'call_function'
+    }
+    assert 'mmtnt.inner_transformer.default' in ops, ops
+    compiled = torch.compile(model, backend='aot_eager', fullgraph=True)
+    outs, grads = [], []
+    for fn in (compiled, model):
+        model.zero_grad()
+        xg = x.clone().requires_grad_()
+        out = fn(xg)
+        sum(o.square().sum() for o in out).backward()
+        outs.append(out)
+        grads.append([xg.grad] + [p.grad for p in model.parameters()])
+    assert_same(outs, grads)
+
+
 def test_kernel_output_equals_the_block_modules():
     """Both outputs of the kernel: the new words and norm1_proj of them."""
     block = random_tnt(arch='s').blocks[3]

@@ -101,9 +101,9 @@ class TNTBlock(nn.Module):
         with_se (bool): SE on the outer MLP output (paper Table 12).
         fused_inner (bool | str): The fused CPU kernel for the inner
             transformer (:mod:`mmtnt.ops`): ``'auto'`` uses it where it
-            applies (float32 on the CPU, no active dropout, not traced or
-            compiled; drop path is supported) and the eager modules
-            elsewhere;
+            applies (float32 on the CPU, no active dropout, not exported or
+            JIT-traced; drop path and torch.compile are supported) and the
+            eager modules elsewhere;
             ``True`` raises where it does not apply; ``False`` never uses it.
             The fused path computes the same function with the same weights;
             forward hooks on the inner modules do not run on it. Defaults to
@@ -181,8 +181,8 @@ class TNTBlock(nn.Module):
                     f'{inner.device}')
         if torch.is_autocast_enabled('cpu'):
             return 'CPU autocast is on'
-        if torch.compiler.is_compiling() or torch.jit.is_tracing():
-            return 'the model is being traced or compiled'
+        if torch.compiler.is_exporting() or torch.jit.is_tracing():
+            return 'the model is being exported or traced'
         if self.training and any(
                 p > 0 for p in (self.attn_in.attn_drop,
                                 self.attn_in.proj_drop.p, self.mlp_in.drop.p)):
