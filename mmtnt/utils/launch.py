@@ -7,6 +7,7 @@ import pickle
 import torch
 import torch.distributed as dist
 from mmengine.registry import RUNNERS
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from mmtnt.checkpoint import (TRUST_VARIABLE, CheckpointFormatError,
@@ -62,10 +63,39 @@ def setup_env(cfg, launcher):
 
 
 def build_runner(cfg):
-    """The config's runner (``runner_type`` if set, else mmengine's Runner)."""
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    """The config's runner (``runner_type`` if set, else mmengine's Runner).
+
+    The config's ``compile`` (True, or a dict of ``torch.compile`` arguments)
+    compiles the model's forward (:func:`compile_model`) instead of mmengine's
+    whole ``train_step``.
+    """
+    compile_cfg = cfg.pop('compile', None)
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(
+        cfg)
+    if compile_cfg:
+        compile_model(runner, compile_cfg)
+    return runner
+
+
+def compile_model(runner, compile_cfg):
+    """``torch.compile`` the forward of the runner's model (loss and predict).
+
+    mmengine's own ``compile`` compiles ``train_step``, optimizer step
+    included, where torch 2.14's dynamo fails (an internal error in
+    ``torch/_dynamo/variables/optimizer.py``); the forward holds what
+    compiling can speed up.
+
+    Args:
+        runner (Runner): A built runner; its model may be DDP-wrapped.
+        compile_cfg (bool | dict): True, or ``torch.compile`` arguments.
+    """
+    kwargs = {} if compile_cfg is True else dict(compile_cfg)
+    model = runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+    model.forward = torch.compile(model.forward, **kwargs)
+    runner.logger.info(
+        f'mmtnt: compiled the model\'s forward with torch.compile({kwargs}); '
+        'the first iterations will be slow.')
 
 
 def run(runner_call, checkpoint_hint=''):
