@@ -208,6 +208,9 @@ def fused_inner_forward(block, words):
     gradient is recorded, the backward recomputes the inner transformer
     instead of storing its activations.
     """
+    if not fused_inner_available():
+        raise RuntimeError('mmtnt.ops: the fused inner transformer did not '
+                           f'build here ({unavailable_reason()}).')
     attn, mlp = block.attn_in, block.mlp_in
     qkv_w = torch.cat((attn.qk.weight, attn.v.weight))
     qkv_b = None

@@ -1,5 +1,5 @@
-"""Inference and training-step time of mmtnt's TNT-S beside timm's DeiT-S and
-TNT-S.
+"""Inference and training-step time of mmtnt's TNT-S (fused inner transformer,
+and eager) beside timm's DeiT-S and TNT-S.
 
     make bench            # = pytest tests/benchmarks --benchmark-only ...
 
@@ -16,7 +16,8 @@ import torch
 from mmtnt.utils.benchmark import StepTimer, build_model, tune_malloc
 
 MODELS = [
-    'timm-deit-s', 'mmtnt-s', 'timm-tnt-s', 'mmpretrain-tnt-s', 'mmtnt-s-1'
+    'timm-deit-s', 'mmtnt-s', 'mmtnt-s-eager', 'timm-tnt-s',
+    'mmpretrain-tnt-s', 'mmtnt-s-1'
 ]
 
 
