@@ -6,8 +6,8 @@ import pickle
 
 import torch
 import torch.distributed as dist
-from mmengine.registry import RUNNERS
 from mmengine.model import is_model_wrapper
+from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmtnt.checkpoint import (TRUST_VARIABLE, CheckpointFormatError,

@@ -38,9 +38,11 @@ class TNTProbe:
     def __enter__(self):
         for i, block in enumerate(self.backbone.blocks):
             if self.keep['inner'] and block.has_inner:
+                # On the block, not on attn_in: the fused inner transformer
+                # (mmtnt.ops) does not call the inner modules.
                 self._handles.append(
-                    block.attn_in.register_forward_pre_hook(
-                        partial(self._keep_attention, self.inner_attn, i)))
+                    block.register_forward_pre_hook(
+                        partial(self._keep_inner_attention, i)))
             if self.keep['outer']:
                 self._handles.append(
                     block.attn_out.register_forward_pre_hook(
@@ -58,6 +60,11 @@ class TNTProbe:
     @staticmethod
     def _keep_attention(store, index, module, args):
         store[index] = module.attention_weights(args[0]).detach().float().cpu()
+
+    def _keep_inner_attention(self, index, block, args):
+        words = block.norm_in(args[0])
+        self.inner_attn[index] = block.attn_in.attention_weights(
+            words).detach().float().cpu()
 
     def _keep_tokens(self, index, module, args, output):
         inner, outer = output

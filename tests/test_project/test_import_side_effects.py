@@ -1,7 +1,8 @@
 """Importing mmtnt changes nothing in other libraries: mmengine's backends,
 checkpoint loaders and registries, torch, matplotlib. (It adds: its own
-registry scope, the `mmtnt::` config scope and the `mmtnt_atomic` file backend,
-each under a name of its own.)"""
+registry scope, the `mmtnt::` config scope, the `mmtnt_atomic` file backend
+and, with `mmtnt.models`, the torch custom ops `mmtnt::inner_transformer*` of
+the fused kernel, each under a name of its own.)"""
 import json
 import subprocess
 import sys

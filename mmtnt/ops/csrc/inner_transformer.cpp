@@ -1,21 +1,21 @@
-// TNT's inner transformer, fused: one sentence (m words of width c) at a time,
-// from the input words to the normed words the outer stream adds, in buffers
-// that stay in L1. Inference (forward) only; mmtnt/ops/inner_transformer.py
-// says when it is used.
+// TNT's inner transformer, fused: from a sentence's input words to the normed
+// words the outer stream adds, in one pass per group of 16 sentences (one per
+// vector lane), in cache. The backward recomputes that forward group by group
+// and back-propagates through it, so nothing of it is stored in between.
+// mmtnt/ops/inner_transformer.py says when it is used.
 //
-// Per sentence (x: m x c):
-//   x = x + Wp . attn(LN1(x)) + bp        attention over the m words, h heads
-//   x = x + W2 . GELU(W1 . LN2(x) + b1) + b2
-//   words = LN3(x)                        official: over all m*c; legacy: per word
-// 16 sentences run side by side, one per vector lane.
+// Per sentence (x: m x c; k1, k2: drop-path factors, 1 without drop path):
+//   x = x + k1 (Wp . attn(LN1(x)) + bp)      attention over the m words
+//   x = x + k2 (W2 . GELU(W1 . LN2(x) + b1) + b2)
+//   words = LN3(x)                   official: over all m*c; legacy: per word
 #include <torch/extension.h>
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <mutex>
-#include <algorithm>
 #include <vector>
 
 namespace {
@@ -150,7 +150,8 @@ inline void attend(const vf* qkv, int64_t i, int64_t h, int64_t m, int64_t c,
   for (int64_t j = 0; j < m; ++j) p[j] *= inv;
   for (int64_t d = 0; d < hd; ++d) {
     vf acc = vf{};
-    for (int64_t j = 0; j < m; ++j) acc += p[j] * qkv[j * 3 * c + 2 * c + h * hd + d];
+    for (int64_t j = 0; j < m; ++j)
+      acc += p[j] * qkv[j * 3 * c + 2 * c + h * hd + d];
     out[d] = acc;
   }
 }
@@ -516,9 +517,12 @@ std::vector<at::Tensor> inner_transformer_backward(
   check(grad_normed, "grad of the normed words", {S, mc});
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   // Weight transposes: the input gradients are linear() with them.
-  const at::Tensor qkv_t = qkv_w.t().contiguous(), proj_t = proj_w.t().contiguous();
-  const at::Tensor fc1_t = fc1_w.t().contiguous(), fc2_t = fc2_w.t().contiguous();
-  const float *wqkv_t = qkv_t.data_ptr<float>(), *wp_t = proj_t.data_ptr<float>();
+  const at::Tensor qkv_t = qkv_w.t().contiguous();
+  const at::Tensor proj_t = proj_w.t().contiguous();
+  const at::Tensor fc1_t = fc1_w.t().contiguous();
+  const at::Tensor fc2_t = fc2_w.t().contiguous();
+  const float *wqkv_t = qkv_t.data_ptr<float>();
+  const float *wp_t = proj_t.data_ptr<float>();
   const float *w1_t = fc1_t.data_ptr<float>(), *w2_t = fc2_t.data_ptr<float>();
 
   // Gradient layout, one flat array: offsets of each weight's gradient.
