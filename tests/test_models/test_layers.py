@@ -1,10 +1,10 @@
-"""mmtnt.models.layers.SE and Mlp against their formulas written out with
-torch's functional ops."""
+"""mmtnt.models.layers.SE, Mlp and Attention.attention_weights against their
+formulas written out with torch's functional ops."""
 import pytest
 import torch
 import torch.nn.functional as F
 
-from mmtnt.models.layers import SE, Mlp
+from mmtnt.models.layers import SE, Attention, Mlp
 
 
 def randomised(module):
@@ -72,3 +72,21 @@ def test_mlp_has_no_dropout_by_default():
     with torch.no_grad():
         trained = mlp(x)
         torch.testing.assert_close(trained, mlp.eval()(x))
+
+
+@pytest.mark.parametrize('dim,heads', [(24, 4), (40, 4), (12, 2)])
+def test_attention_weights_are_softmax_of_scaled_query_key_products(
+        dim, heads):
+    """What the figures draw: per head, softmax(q k^T / sqrt(d)) with q and k
+    the two halves of ``qk`` split into heads."""
+    attn = randomised(Attention(dim, heads))
+    x = torch.randn(3, 7, dim)
+    d = dim // heads
+    q, k = F.linear(x, attn.qk.weight).chunk(2, dim=-1)
+    q = q.reshape(3, 7, heads, d).transpose(1, 2)
+    k = k.reshape(3, 7, heads, d).transpose(1, 2)
+    expected = torch.softmax(q @ k.transpose(-1, -2) / d**0.5, dim=-1)
+    with torch.no_grad():
+        weights = attn.attention_weights(x)
+    assert weights.shape == (3, heads, 7, 7)
+    torch.testing.assert_close(weights, expected)
