@@ -566,7 +566,9 @@ def load_pretrained(model, checkpoint, prefix=None, map_location='cpu'):
     (non-strictly, without a word). Here both work for every format: the file
     is converted to classifier keys first, then the ``backbone.`` part is
     loaded, checked by :func:`adapt_state_dict` (layout, missing weights,
-    shapes, position grid). ``checkpoint`` may be a path or a URL.
+    shapes, position grid) and, before any weight is set, for backbone weights
+    the model has no place for (e.g. a full TNT-S file into a Table 5 hybrid).
+    ``checkpoint`` may be a path or a URL.
     """
     raw = unwrap(read_checkpoint(checkpoint, map_location))
     if prefix and prefix != 'backbone.' and isinstance(raw, dict):
@@ -582,8 +584,19 @@ def load_pretrained(model, checkpoint, prefix=None, map_location='cpu'):
     backbone = OrderedDict((k[len('backbone.'):], v)
                            for k, v in state_dict.items()
                            if k.startswith('backbone.'))
+    extra = sorted(set(backbone) - set(model.state_dict()))
+    if extra:
+        try:  # another layout has other weights: say that first
+            _check_layout(layout, model.layout, fmt)
+        except CheckpointFormatError as err:
+            raise CheckpointFormatError(f'{checkpoint}: {err}') from None
+        raise CheckpointFormatError(
+            f'{checkpoint}: {len(extra)} backbone weights of the file have no '
+            f'place in the model, e.g. {extra[:3]}. Check arch/depth/'
+            'inner_block_indices/with_se/with_*_pos against the checkpoint.')
     try:
-        model.load_state_dict(backbone, strict=False)
+        # missing and misshapen weights are refused by adapt_state_dict
+        model.load_state_dict(backbone, strict=True)
     except CheckpointFormatError as err:
         raise CheckpointFormatError(f'{checkpoint}: {err}') from None
     return fmt, layout

@@ -7,9 +7,10 @@ import torch
 from tests.helpers import (DIGITS_CONFIG, digits_options, make_demo, photos,
                            run_tool, write_tiny_imagenet)
 
-if os.environ.get('PYTEST_XDIST_WORKER'):
-    # One worker per core (make test): each worker, and every tool it starts,
-    # computes on one thread, so that the workers do not oversubscribe.
+if os.environ.get('PYTEST_XDIST_WORKER') or 'MUTANT_UNDER_TEST' in os.environ:
+    # One worker per core (make test, or mutmut's children in make mutation):
+    # each worker, and every tool it starts, computes on one thread, so that
+    # the workers do not oversubscribe.
     os.environ['OMP_NUM_THREADS'] = '1'
     torch.set_num_threads(1)
 else:
@@ -67,3 +68,23 @@ def ade_photos(tmp_path_factory):
     val images)."""
     root = tmp_path_factory.mktemp('ade') / 'ADEChallengeData2016'
     return make_demo('ade20k', root, '--train', 4, '--val', 2, '--seed', 1)
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """A local HTTP server on 127.0.0.1 serving tmp_path/'www'; torch's hub
+    cache in tmp_path.
+    """
+    import functools
+    import http.server
+    import threading
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    root = tmp_path / 'www'
+    root.mkdir()
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield root, f'http://127.0.0.1:{server.server_address[1]}/'
+    server.shutdown()
+    server.server_close()

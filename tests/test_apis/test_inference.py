@@ -81,26 +81,6 @@ def test_infer_tool_writes_the_labelled_picture(tmp_path):
         np.asarray(drawn.convert('RGB').resize((16, 16))), original)
 
 
-@pytest.fixture
-def served(tmp_path, monkeypatch):
-    """A local HTTP server on 127.0.0.1 serving tmp_path/'www'; torch's hub
-    cache in tmp_path.
-    """
-    import functools
-    import http.server
-    import threading
-    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
-    root = tmp_path / 'www'
-    root.mkdir()
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, f'http://127.0.0.1:{server.server_address[1]}/'
-    server.shutdown()
-    server.server_close()
-
-
 def test_get_model_by_name_downloads_and_converts_the_official_release(
         served, images):
     from tests.helpers.reference_checkpoints import (official_state_dict,

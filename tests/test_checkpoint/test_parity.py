@@ -8,7 +8,7 @@ import torch
 from mmengine.runner import load_checkpoint
 
 import mmtnt  # noqa: F401
-from mmtnt.checkpoint import CheckpointFormatError, convert_checkpoint
+from mmtnt.checkpoint import CheckpointFormatError, convert_checkpoint, unwrap
 from tests.helpers import build_classifier
 from tests.helpers.reference_checkpoints import (mmpretrain_checkpoint,
                                                  mmpretrain_classifier,
@@ -159,8 +159,25 @@ def test_mmpretrain_conversion_splits_qkv_exactly():
 
 
 def test_not_a_tnt_checkpoint():
-    with pytest.raises(CheckpointFormatError, match='no TNT weights found'):
+    with pytest.raises(CheckpointFormatError) as err:
         convert_checkpoint({
             'conv1.weight': torch.zeros(1),
             'fc.weight': torch.zeros(1)
         })
+    assert str(err.value) == (
+        'no TNT weights found: expected official (outer_pos, '
+        'blocks.N.inner_attn), timm/mmtnt (patch_pos, blocks.N.attn_out) or '
+        "mmpretrain (layers.N.inner_block) keys; first keys are "
+        "['conv1.weight', 'fc.weight'].")
+
+
+@pytest.mark.parametrize('key',
+                         ['state_dict', 'model', 'state_dict_ema', 'module'])
+def test_state_dict_found_under_each_key_releases_use(key):
+    # mmengine/mmpretrain: state_dict; DeiT-style releases: model; timm's
+    # train script: state_dict_ema; a pickled DataParallel: module
+    sd = {'outer_pos': torch.zeros(1)}
+    assert unwrap({key: sd, 'meta': {}}) is sd
+    if key != 'state_dict':  # state_dict comes first
+        assert unwrap({key: {'x': 1}, 'state_dict': sd}) is sd
+    assert unwrap(sd) is sd

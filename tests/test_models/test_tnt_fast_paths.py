@@ -39,16 +39,19 @@ def test_folded_heads_equal_sdpa_forward_and_gradients(dim, heads):
         torch.testing.assert_close(g, r, atol=1e-4, rtol=1e-4)
 
 
-@pytest.mark.parametrize('grad', [False, True], ids=['folded', 'explicit'])
-def test_attention_dropout_only_in_training(grad):
-    """Both short-sequence paths (folded without grad, checkpointed explicit
-    with grad) drop attention weights in training only, with the given rate:
-    in eval they equal the attention without dropout; in training with rate
-    1 every weight is dropped and only the projection's bias is left."""
+@pytest.mark.parametrize(
+    'grad,fold', [(False, True), (True, True), (True, False)],
+    ids=['folded', 'explicit', 'sdpa'])
+def test_attention_dropout_only_in_training(grad, fold):
+    """Every path (folded without grad, checkpointed explicit with grad, and
+    SDPA for the outer attention) drops attention weights in training only,
+    with the given rate: in eval they equal the attention without dropout; in
+    training with rate 1 every weight is dropped and only the projection's
+    bias is left."""
     torch.manual_seed(0)
-    attn = Attention(24, 4, attn_drop=1.0, fold_heads=True)
+    attn = Attention(24, 4, attn_drop=1.0, fold_heads=fold)
     torch.nn.init.normal_(attn.proj.bias)
-    plain = Attention(24, 4, fold_heads=True)
+    plain = Attention(24, 4, fold_heads=fold)
     plain.load_state_dict(attn.state_dict())
     x = torch.randn(6, 16, 24)
     with torch.set_grad_enabled(grad):

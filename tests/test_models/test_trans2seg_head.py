@@ -149,3 +149,33 @@ def test_parameter_count_follows_the_architecture(keep_unused):
     total = (backbone + encoder + decoder + conv_head) / 1e6
     paper = 32.1 if keep_unused else 32.1 - unused / 1e6
     assert total == pytest.approx(paper, abs=0.2)
+
+
+def test_position_table_is_the_learned_grid_resized_with_corners_aligned():
+    """pos_grid 32x32 to the 16x16 token grid, bilinear with aligned corners
+    (as the Trans2Seg code resizes its position embedding): corners are kept
+    exactly, row/column i samples the learned grid at i * 31 / 15."""
+    head = build(num_classes=3)
+    learned = head.pos_embed.detach()
+    table = head.position_table().detach()
+    assert table.shape == (1, 1 + 16 * 16, 256)
+    assert torch.equal(table[0, 0], learned[0, 0])  # class token unchanged
+    grid = learned[0, 1:].reshape(32, 32, -1)
+    out = table[0, 1:].reshape(16, 16, -1)
+    for i, j in ((0, 0), (0, 15), (15, 0), (15, 15)):
+        torch.testing.assert_close(out[i, j], grid[31 * i // 15, 31 * j // 15])
+    t = 31 / 15 - 2  # row 1 lies between rows 2 and 3 of the learned grid
+    torch.testing.assert_close(out[1, 0],
+                               (1 - t) * grid[2, 0] + t * grid[3, 0])
+    same = build(num_classes=3, pos_grid=(16, 16))
+    assert same.position_table() is same.pos_embed
+
+
+def test_logits_are_resized_to_the_image_with_corners_aligned():
+    head = build(num_classes=3).eval()
+    logits = torch.randn(1, 3, 8, 8)
+    out = head.predict_by_feat(logits, [dict(img_shape=(29, 29))])
+    torch.testing.assert_close(
+        out,
+        F.interpolate(logits, (29, 29), mode='bilinear', align_corners=True))
+    torch.testing.assert_close(out[..., -1, -1], logits[..., -1, -1])
