@@ -378,8 +378,7 @@ def adapt_state_dict(model, state_dict, prefix):
         and hasattr(v, 'shape') and v.shape != own_state[k].shape
     ]
     if wrong:
-        width = converted['cls_token'].shape[-1] if ('cls_token'
-                                                     in converted) else '?'
+        width = converted['cls_token'].shape[-1]  # present: none is missing
         raise CheckpointFormatError(
             f'the {fmt} checkpoint is another TNT size: its sentence width is '
             f'{width}, the model\'s {model.embed_dims}; {len(wrong)} weights '

@@ -174,3 +174,19 @@ def test_download_shows_progress(served, capfd):
     torch.save({'state_dict': {'w': torch.zeros(256, 256)}}, root / 'w.pth')
     read_checkpoint(url + 'w.pth')
     assert '100%' in capfd.readouterr().err  # torch.hub's tqdm bar
+
+
+def test_a_position_encoding_that_is_not_a_square_grid_is_refused(tmp_path):
+    model = TNT(arch='ti')
+    state = model.state_dict()
+    state['patch_pos'] = torch.zeros(1, 1 + 14 * 15, 192)  # 14 x 15 patches
+    path = tmp_path / 'oblong.pth'
+    torch.save({'state_dict': {
+        f'backbone.{k}': v
+        for k, v in state.items()
+    }}, path)
+    with pytest.raises(CheckpointFormatError) as err:
+        load_checkpoint(nn.ModuleDict({'backbone': model}), str(path))
+    assert str(err.value) == (
+        f'{path}: patch_pos of shape (1, 211, 192) is not a square grid; set '
+        'img_size to the size the checkpoint was trained at.')

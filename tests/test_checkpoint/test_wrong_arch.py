@@ -57,6 +57,9 @@ def test_every_load_path_refuses_another_size(arch, tnt_s):
             load()
         assert 'another TNT size' in str(err.value), name
         assert 'sentence width is 384' in str(err.value), name
+        assert str(err.value).endswith(
+            'Build the arch the checkpoint was trained with (Ti 192, S 384, '
+            'B 640).'), name
         assert unchanged(model, before), name
 
 

@@ -1,0 +1,132 @@
+"""What tools/train.py and tools/test.py do with a checkpoint before the runner
+loads it: convert a TNT release to an mmtnt file (convert_release) and refuse
+a file that does not fit the model (check_fits); format detection by key."""
+import os
+
+import pytest
+import torch
+from torch import nn
+
+from mmtnt.checkpoint import (CheckpointFormatError, check_fits,
+                              convert_checkpoint, convert_release,
+                              detect_format, load_tnt_checkpoint)
+from tests.helpers import build_classifier
+from tests.helpers.reference_checkpoints import (mmpretrain_checkpoint,
+                                                 mmpretrain_classifier,
+                                                 official_state_dict,
+                                                 timm_model)
+
+
+@pytest.fixture(scope='module')
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp('releases')
+    official = official_state_dict(timm_model('tnt_s_patch16_224'))
+    torch.save(official, root / 'tnt_s_81.5.pth.tar')
+    state, _, _ = convert_checkpoint(official)
+    torch.save({'state_dict': state}, root / 'mmtnt.pth')
+    torch.save({'state_dict': {
+        f'module.{k}': v
+        for k, v in state.items()
+    }}, root / 'ddp.pth')
+    torch.save(
+        mmpretrain_checkpoint(mmpretrain_classifier()),
+        root / 'mmpretrain.pth')
+    return {
+        'official': str(root / 'tnt_s_81.5.pth.tar'),
+        'mmtnt': str(root / 'mmtnt.pth'),
+        'ddp': str(root / 'ddp.pth'),
+        'mmpretrain': str(root / 'mmpretrain.pth'),
+        'state': state
+    }
+
+
+@pytest.fixture(scope='module')
+def tnt_s():
+    return build_classifier('tnt-s_16xb64_in1k.py')
+
+
+def test_release_is_written_as_an_mmtnt_file_into_an_existing_folder(
+        files, tmp_path):
+    out = tmp_path / 'converted'
+    os.makedirs(out)
+    path, fmt = convert_release(files['official'], str(out))
+    assert (path, fmt) == (str(out / 'tnt_s_81.5.pth.tar.mmtnt.pth'),
+                           'official')
+    saved = torch.load(path, weights_only=True)
+    assert saved['meta'] == dict(
+        source=files['official'], source_format='official', layout='official')
+    torch.testing.assert_close(saved['state_dict'], files['state'])
+
+
+def test_mmpretrain_release_is_converted_and_mmtnt_files_are_not(
+        files, tmp_path):
+    path, fmt = convert_release(files['mmpretrain'], str(tmp_path))
+    assert fmt == 'mmpretrain'
+    assert torch.load(path, weights_only=True)['meta']['layout'] == 'legacy'
+    for name in ('mmtnt', 'ddp'):
+        assert convert_release(files[name],
+                               str(tmp_path)) == (files[name], None)
+
+
+def test_format_of_each_release_and_of_mmtnt_files(files):
+    assert convert_checkpoint(torch.load(files['mmtnt']))[1] == 'mmtnt'
+    # any one official key is enough
+    for key in ('outer_pos', 'blocks.0.inner_attn.qkv.weight',
+                'blocks.0.outer_attn.qkv.weight'):
+        assert detect_format([key, 'cls_token']) == 'official'
+    assert detect_format(['layers.0.inner_block.attn.qkv.weight'
+                          ]) == 'mmpretrain'
+    assert detect_format(['blocks.0.attn_out.qkv.weight']) == 'timm'
+    assert detect_format(['backbone.blocks.0.attn_out.qkv.weight']) is None
+
+
+def test_converter_reads_with_the_given_map_location(files):
+    seen = []
+
+    def to_cpu(storage, location):
+        seen.append(location)
+        return storage
+
+    state, fmt, layout = load_tnt_checkpoint(files['official'], to_cpu)
+    assert seen and (fmt, layout) == ('official', 'official')
+
+
+def test_fitting_files_pass(files, tnt_s):
+    for name in ('mmtnt', 'ddp'):  # DataParallel's module. prefix too
+        check_fits(tnt_s, files[name])
+
+
+def test_wrong_layout_is_named_before_the_weights(files, tnt_s, tmp_path):
+    converted, _ = convert_release(files['mmpretrain'], str(tmp_path))
+    with pytest.raises(CheckpointFormatError) as err:
+        check_fits(tnt_s, converted)
+    assert str(err.value) == (
+        "the checkpoint has the 'legacy' TNT layout (mmpretrain format) but "
+        "the model was built with layout='official'. Build the backbone with "
+        "layout='legacy' (e.g. configs/tnt/tnt-s-legacy_16xb64_in1k.py for "
+        "mmpretrain's released TNT-S); weights of one layout cannot be "
+        'converted to the other (tools/model_converters/tnt_to_mmtnt.py '
+        'converts formats, not layouts).')
+
+
+def test_other_shapes_are_counted_and_a_new_head_may_differ(files, tmp_path):
+    model = build_classifier('tnt-s_16xb64_in1k.py')
+    model.head.fc = nn.Linear(384, 10)
+    with pytest.raises(CheckpointFormatError) as err:
+        check_fits(model, files['mmtnt'])
+    assert str(err.value) == (
+        f"{files['mmtnt']} does not fit the model: 0 weights missing (e.g. "
+        "[]), 0 unexpected (e.g. []), 2 of another shape (e.g. "
+        "['head.fc.weight (1000, 384) vs (10, 384)', 'head.fc.bias (1000,) "
+        "vs (10,)']). Check that the config matches the checkpoint (arch, "
+        'layout, num_classes).')
+    check_fits(model, files['mmtnt'], head_may_differ=True)  # fine-tuning
+    state = dict(files['state'])
+    state['backbone.norm.weight'] = torch.ones(2)
+    path = str(tmp_path / 'norm.pth')
+    torch.save({'state_dict': state}, path)
+    with pytest.raises(
+            CheckpointFormatError,
+            match=r'1 of another shape \(e.g. '
+            r"\['backbone.norm.weight \(2,\) vs \(384,\)'\]\)"):
+        check_fits(model, path, head_may_differ=True)
