@@ -166,3 +166,17 @@ def test_bad_arguments_are_named():
         TNT(layout='new')
     with pytest.raises(ValueError, match='out_indices entry 12'):
         TNT(arch='ti', out_indices=12)
+
+
+def test_qkv_bias_in_both_attentions_as_timm_names_it():
+    import timm
+
+    from mmtnt.checkpoint import convert_checkpoint
+    ref = timm.create_model(
+        'tnt_s_patch16_224', qkv_bias=True, num_classes=0).state_dict()
+    ours = TNT(arch='s', qkv_bias=True).state_dict()
+    converted, _, _ = convert_checkpoint(ref)
+    assert {k[len('backbone.'):] for k in converted} == set(ours)
+    assert 'blocks.0.attn_in.qk.bias' in ours
+    assert 'blocks.0.attn_out.qk.bias' in ours
+    assert 'blocks.0.attn_out.qk.bias' not in TNT(arch='s').state_dict()

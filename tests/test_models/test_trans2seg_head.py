@@ -179,3 +179,21 @@ def test_logits_are_resized_to_the_image_with_corners_aligned():
         out,
         F.interpolate(logits, (29, 29), mode='bilinear', align_corners=True))
     torch.testing.assert_close(out[..., -1, -1], logits[..., -1, -1])
+
+
+def test_token_count_other_than_the_width():
+    """A 6x10 token grid (60 tokens) with 64-wide tokens: keys and values are
+    split per token, not per channel (the default 16x16 grid has as many
+    tokens as the 256 channels)."""
+    head = build(
+        num_classes=4,
+        embed_dims=64,
+        num_heads=4,
+        token_grid=(6, 10),
+        pos_grid=(6, 10),
+        channels=16).eval()
+    x = torch.randn(1, 384, 12, 20)
+    with torch.no_grad():
+        attn = head.decode(head.encode(x))
+        assert head((x, )).shape == (1, 4, 12, 20)
+    assert attn.shape == (1, 4, 4, 60)  # (B, classes, heads, HW)

@@ -184,6 +184,9 @@ def test_fused_true_raises_where_it_does_not_apply():
     model.eval()
     with pytest.raises(RuntimeError, match='float32 CPU'), torch.no_grad():
         model.double()(torch.randn(1, 3, 32, 32, dtype=torch.float64))
+    with pytest.raises(RuntimeError, match='CPU autocast is on'), \
+            torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+        model.float()(torch.randn(1, 3, 32, 32))
     with pytest.raises(ValueError, match='fused_inner must be'):
         TNT(arch='ti', fused_inner='yes')
 
