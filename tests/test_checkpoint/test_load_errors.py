@@ -190,3 +190,23 @@ def test_a_position_encoding_that_is_not_a_square_grid_is_refused(tmp_path):
     assert str(err.value) == (
         f'{path}: patch_pos of shape (1, 211, 192) is not a square grid; set '
         'img_size to the size the checkpoint was trained at.')
+
+
+def test_detector_file_with_official_backbone_names_loads(tmp_path, timm_s):
+    """A whole-model file whose backbone.* keys have the official names and
+    whose other parts (here a neck) have their own: the backbone's pre-hook
+    converts the names and nothing else is touched."""
+    official = official_state_dict(timm_s)['state_dict']
+    state = {
+        f'backbone.{k}': v
+        for k, v in official.items() if not k.startswith('head.')
+    }
+    state.update({'neck.weight': torch.ones(2, 2), 'neck.bias': torch.ones(2)})
+    path = tmp_path / 'detector.pth'
+    torch.save({'state_dict': state}, path)
+    model = nn.Module()
+    model.backbone = TNT(arch='s')
+    model.neck = nn.Linear(2, 2)
+    load_checkpoint(model, str(path))
+    assert torch.equal(model.neck.weight, torch.ones(2, 2))
+    torch.testing.assert_close(model.backbone.patch_pos, official['outer_pos'])
