@@ -3,6 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from mmtnt.models import Trans2SegHead
+from tests.helpers.hand_counts import linear, trans2seg_head_params
 
 
 def build(**kwargs):
@@ -106,47 +107,20 @@ def test_no_dropout_leaks_in_from_an_earlier_detr_build():
         torch.testing.assert_close(head.train().encode(x), head.encode(x))
 
 
-def linear(i, o, bias=True):
-    return i * o + (o if bias else 0)
-
-
 @pytest.mark.parametrize('keep_unused', [False, True])
 def test_parameter_count_follows_the_architecture(keep_unused):
-    """The head's parameters counted by hand from its description (Trans2Seg
-    paper, Sec. 3; TNT paper, Table 11: E=256, 4+4 layers, 8 heads, MLP 3E,
-    16x16 tokens, 150 classes on TNT-S's 384 channels), and with TNT-S at
-    512x512 the paper's 32.1M."""
-    E, L, heads, hw, classes, C, ch = 256, 4, 8, 16 * 16, 150, 384, 64
-    mlp = linear(E, 3 * E) + linear(3 * E, E)
-    norm = 2 * E
-    encoder_layer = (norm + linear(E, 3 * E, bias=False) +
-                     linear(E, E, bias=False) + norm + mlp
-                     )  # mmseg's TransformerEncoderLayer, qkv_bias=False
-    encoder = (
-        linear(C, E) + E + (1 + 32 * 32) * E  # embed, cls token, 32x32 table
-        + L * encoder_layer + norm)
-    cross = 2 * norm + linear(E, E, bias=False) + linear(E, 2 * E, bias=False)
-    token_update = linear(E, E) + 2 * (norm + mlp)  # proj, query/token MLPs
-    attn_mlp = 2 * hw + linear(hw, 3 * hw) + linear(3 * hw, hw)
-    used = L * cross + (L - 1) * token_update + attn_mlp
-    unused = (L - 1) * attn_mlp + token_update  # outputs discarded
-    decoder = classes * E + used + (unused if keep_unused else 0)
-
-    def separable(i, o):  # depthwise 3x3 + BN, pointwise + BN, no conv bias
-        return i * 9 + 2 * i + i * o + 2 * o
-
-    conv_head = (
-        separable(E + heads, ch) + separable(ch, ch) + C * ch + 2 * ch +
-        separable(ch, ch) + linear(ch, 1))
+    """The head's parameters counted by hand from its description
+    (tests/helpers/hand_counts.py), and with TNT-S at 512x512 the paper's
+    32.1M."""
+    counted, unused = trans2seg_head_params(keep_unused)
     head = build(keep_unused_layers=keep_unused)
-    assert sum(p.numel() for p in head.parameters()) == (
-        encoder + decoder + conv_head)
+    assert sum(p.numel() for p in head.parameters()) == counted
     # With TNT-S (Table 1: 23.8M with its 1000-class classifier, which the
     # segmentor drops; its 224 position table is resized at run time, so
     # 512x512 inputs add no parameters) the paper's 32.1M counts the unused
     # layers: 23.8 - 0.39 + 6.84 + 1.97.
-    backbone = 23.8e6 - linear(C, 1000)
-    total = (backbone + encoder + decoder + conv_head) / 1e6
+    backbone = 23.8e6 - linear(384, 1000)
+    total = (backbone + counted) / 1e6
     paper = 32.1 if keep_unused else 32.1 - unused / 1e6
     assert total == pytest.approx(paper, abs=0.2)
 

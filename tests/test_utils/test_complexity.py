@@ -6,6 +6,7 @@ from mmengine.registry import MODELS, DefaultScope
 from mmtnt.utils import load_config
 from mmtnt.utils.complexity import count_flops
 from tests.helpers import ROOT
+from tests.helpers.hand_counts import trans2seg_head_params
 
 
 def count(config, shape, **options):
@@ -71,9 +72,14 @@ def test_detector_params_match_paper(config, reference, neck, paper):
 def test_trans2seg_params(keep_unused, params):
     # Paper: 32.1M, counted with the original's decoder layers whose outputs
     # are discarded (docs/segmentation.md); mmtnt does not build those unless
-    # asked to.
+    # asked to. Independently: timm's TNT-S without its classifier and the
+    # head counted by hand.
+    import timm
     flops, measured = count(
         'configs/trans2seg/trans2seg_tnt-s_8xb2-40k_ade20k-512x512.py',
         (512, 512), **{'model.decode_head.keep_unused_layers': keep_unused})
+    tnt_s = params_of(timm.create_model('tnt_s_patch16_224', num_classes=0))
+    head, _ = trans2seg_head_params(keep_unused)
+    assert measured == pytest.approx((tnt_s + head) / 1e6, abs=0.005)
     assert measured == pytest.approx(params, abs=0.005)
     assert flops == pytest.approx(38.98, abs=0.05)
