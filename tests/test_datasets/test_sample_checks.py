@@ -60,6 +60,8 @@ def test_annotation_checks():
     assert check_annotation({'gt_label': np.array([1, -1])},
                             4) == ['class label -1 is outside 0..3']
     assert check_annotation({'gt_label': 9}) == []  # no class count known
+    # a box without a label is class 0
+    assert check_annotation({'instances': [{'bbox': (0, 0, 1, 1)}]}, 1) == []
     box = {
         'width':
         100,

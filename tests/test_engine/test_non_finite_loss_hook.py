@@ -58,11 +58,23 @@ def test_nan_loss_stops_before_the_weights_change():
     assert model.w.item() == 1.
 
 
-def test_skipped_steps_are_counted_and_drop_their_gradients():
+def test_skipped_steps_are_counted_and_drop_their_gradients(tmp_path):
+    from mmengine.logging import MMLogger
+    log = tmp_path / 'run.log'
+    logger = MMLogger.get_instance('non_finite_skip', log_file=str(log))
     model, wrapper, hook = hooked(skip=True)
-    step(model, wrapper, float('inf'))
-    step(model, wrapper, float('nan'))
+    try:
+        step(model, wrapper, float('inf'))
+        step(model, wrapper, float('nan'))
+    finally:  # the next test's current logger is not this one
+        MMLogger._instance_dict.pop('non_finite_skip')
+        for handler in logger.handlers:
+            handler.close()
     assert hook.skipped == 2 and model.w.item() == 1.
+    text = log.read_text()
+    assert ('iteration 7: skipped a step with a non-finite loss (loss=inf, '
+            'loss_a=inf, loss_b=1); 1 skipped so far') in text
+    assert '2 skipped so far' in text
     assert model.w.grad is None or not model.w.grad.any()
     step(model, wrapper, 1.)  # the next finite step sees only its gradient
     assert model.w.item() == pytest.approx(1 - 0.1 * 1)
