@@ -163,3 +163,34 @@ def test_guard_skips_to_the_next_sample_and_counts(records):
         few[1]
     assert str(err.value).startswith(
         '2 broken samples in a row, the last Records sample 3 (')
+
+
+@pytest.mark.parametrize('iter_based', [False, True])
+def test_hook_guards_the_runners_training_loader(records, iter_based):
+    from types import SimpleNamespace
+
+    from torch.utils.data import DataLoader
+
+    from mmtnt.engine.broken_data import BrokenDataHook
+
+    class Iterator:  # what IterBasedTrainLoop keeps
+
+        def __init__(self, loader):
+            self.loader = loader
+
+    loader = DataLoader(records, batch_size=1, collate_fn=lambda b: b[0])
+    loop = SimpleNamespace(dataloader=loader)
+    if iter_based:
+        loop.dataloader_iterator = Iterator(loader)
+    runner = SimpleNamespace(train_loop=loop)
+    BrokenDataHook(skip=True).before_train(runner)
+    guarded = loop.dataloader
+    assert isinstance(guarded.dataset, GuardedDataset)
+    assert guarded.dataset.skip and guarded.dataset.dataset is records
+    assert list(guarded) == [0, 4, 4, 4, 4]  # 1-3 broken, skipped
+    if iter_based:
+        assert type(loop.dataloader_iterator) is Iterator
+        assert loop.dataloader_iterator.loader is guarded
+    BrokenDataHook().before_train(runner)
+    with pytest.raises(BrokenSampleError):
+        list(loop.dataloader)
