@@ -30,18 +30,22 @@ def params_of(module):
     return sum(p.numel() for p in module.parameters())
 
 
+def timm_tnt_s_params():
+    """TNT-S's parameters in timm, without its classifier."""
+    import timm
+    return params_of(timm.create_model('tnt_s_patch16_224', num_classes=0))
+
+
 def detector_params_by_parts(reference, neck):
     """TNT-S (timm's, without its classifier) + ``neck`` (counted by hand) +
     what mmdet's own R50 detector of ``reference`` has besides its backbone and
     neck (transformer, heads, queries)."""
-    import timm
     from mmengine.hub import get_config
     cfg = get_config(reference)
     with DefaultScope.overwrite_default_scope('mmdet'):
         ref = MODELS.build(cfg.model)
     rest = params_of(ref) - params_of(ref.backbone) - params_of(ref.neck)
-    tnt_s = params_of(timm.create_model('tnt_s_patch16_224', num_classes=0))
-    return (tnt_s + neck + rest) / 1e6
+    return (timm_tnt_s_params() + neck + rest) / 1e6
 
 
 # TNTFeaturePyramid: DETR's 2x2 average pooling has no parameters; Faster
@@ -74,12 +78,11 @@ def test_trans2seg_params(keep_unused, params):
     # are discarded (docs/segmentation.md); mmtnt does not build those unless
     # asked to. Independently: timm's TNT-S without its classifier and the
     # head counted by hand.
-    import timm
     flops, measured = count(
         'configs/trans2seg/trans2seg_tnt-s_8xb2-40k_ade20k-512x512.py',
         (512, 512), **{'model.decode_head.keep_unused_layers': keep_unused})
-    tnt_s = params_of(timm.create_model('tnt_s_patch16_224', num_classes=0))
     head, _ = trans2seg_head_params(keep_unused)
-    assert measured == pytest.approx((tnt_s + head) / 1e6, abs=0.005)
+    assert measured == pytest.approx(
+        (timm_tnt_s_params() + head) / 1e6, abs=0.005)
     assert measured == pytest.approx(params, abs=0.005)
     assert flops == pytest.approx(38.98, abs=0.05)
