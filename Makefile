@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 WORK ?= work_dirs/demo
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast lint bench mutation mutation-sample clean-env
+.PHONY: setup demo test test-fast test-cu128 gpu-check lint bench mutation mutation-sample clean-env
 
 setup:
 	@bash tools/setup_env.sh
@@ -21,6 +21,19 @@ test: setup
 # Everything but the end-to-end runs of the tools (tests marked `slow`).
 test-fast: setup
 	@$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
+
+# The cu128 profile's torch line (torch 2.10.0, CUDA 12.8: V100s, older drivers) on CPU: its own
+# environment beside .venv, mmcv with CPU ops (CUDA 12's nvcc is not in the registry), the fast tests.
+VENV_CU128 ?= .venv-cu128
+test-cu128:
+	@VENV=$(VENV_CU128) MMTNT_TORCH_PROFILE=cu128 MMTNT_MMCV_OPS=cpu bash tools/setup_env.sh
+	@$(VENV_CU128)/bin/python -m pytest tests -m "not slow" $(PYTEST_ARGS)
+
+# The GPU acceptance check (tests/gpu_check.py): train and test every task on the GPU in fp32,
+# float16 and bfloat16, a 1-GPU dist_train.sh job, the benchmark; one line per check. Without a
+# GPU every GPU step reports "no GPU" and is skipped.
+gpu-check: setup
+	@$(PY) -m tests.gpu_check $(GPU_CHECK_ARGS)
 
 # OpenMMLab's linters with the settings in setup.cfg (what .pre-commit-config.yaml runs).
 lint: setup

@@ -6,6 +6,7 @@ Any config reaches an mmtnt module with the scope prefix, e.g.
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
 
@@ -24,5 +25,10 @@ DATASETS = Registry(
 
 HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, scope='mmtnt', locations=['mmtnt.engine'])
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper',
+    parent=MMENGINE_OPTIM_WRAPPERS,
+    scope='mmtnt',
+    locations=['mmtnt.engine'])
 
-__all__ = ['DATASETS', 'HOOKS', 'MODELS', 'TRANSFORMS']
+__all__ = ['DATASETS', 'HOOKS', 'MODELS', 'OPTIM_WRAPPERS', 'TRANSFORMS']

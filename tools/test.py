@@ -16,8 +16,8 @@ from mmengine.evaluator import DumpResults
 from mmengine.model import is_model_wrapper
 
 from mmtnt.checkpoint import check_fits, convert_release
-from mmtnt.utils import (build_runner, check_data, finish, load_config, run,
-                         setup_env)
+from mmtnt.utils import (add_device_argument, build_runner, check_data, finish,
+                         load_config, run, setup_env)
 
 
 def parse_args():
@@ -48,6 +48,7 @@ def parse_args():
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none')
+    add_device_argument(parser)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -93,7 +94,7 @@ def main():
         raise SystemExit(
             f'error: checkpoint {args.checkpoint!r} does not exist.')
     cfg = load_config(args.config, args.cfg_options)
-    setup_env(cfg, args.launcher)
+    setup_env(cfg, args.launcher, args.device)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

@@ -1,22 +1,21 @@
 """Train a classifier, detector or segmentor from a config (the task follows
 default_scope).
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
-        [--auto-scale-lr] [--cfg-options k=v ...] [--launcher
-        none|pytorch|slurm]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp
+        [--amp-dtype float16|bfloat16]] [--auto-scale-lr] [--device cpu|cuda]
+        [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
 import os
 import os.path as osp
 
-import torch
 from mmengine.config import DictAction
 from mmengine.dist import get_dist_info
 from mmengine.model import is_model_wrapper
 
 from mmtnt.checkpoint import check_fits, convert_release
-from mmtnt.utils import (build_runner, check_data, finish, load_config, run,
-                         setup_env)
+from mmtnt.utils import (add_device_argument, amp_optim_wrapper, build_runner,
+                         check_data, finish, load_config, run, setup_env)
 
 
 def parse_args():
@@ -31,7 +30,16 @@ def parse_args():
         help=('resume from the given checkpoint, or from the latest one in '
               'the work dir if none'))
     parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision (GPU)')
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision: bfloat16 where the device has it, '
+        'else float16 with a dynamic loss scale')
+    parser.add_argument(
+        '--amp-dtype',
+        choices=['auto', 'float16', 'bfloat16'],
+        default='auto',
+        help='the autocast dtype of --amp')
+    add_device_argument(parser)
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -75,13 +83,8 @@ def merge_args(cfg, args):
                                 osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
-        if not torch.cuda.is_available():
-            raise SystemExit(
-                'error: --amp needs a CUDA GPU (mmengine AmpOptimWrapper); '
-                'none is '
-                'visible. Train in float32 on CPU, i.e. without --amp.')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper,
+                                              args.amp_dtype)
 
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
@@ -114,7 +117,7 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options)
-    setup_env(cfg, args.launcher)
+    setup_env(cfg, args.launcher, args.device)
     cfg = merge_args(cfg, args)
     check_data(cfg, ['train_dataloader', 'val_dataloader'])
     checked = cfg.get(

@@ -1,8 +1,10 @@
 from .broken_data import BrokenDataHook, BrokenSampleError
 from .exact_resume import ExactResumeHook
+from .mixed_precision import MixedPrecisionOptimWrapper, amp_dtype
 from .non_finite_loss import NonFiniteLossError, NonFiniteLossHook
 
 __all__ = [
     'BrokenDataHook', 'BrokenSampleError', 'ExactResumeHook',
-    'NonFiniteLossError', 'NonFiniteLossHook'
+    'MixedPrecisionOptimWrapper', 'NonFiniteLossError', 'NonFiniteLossHook',
+    'amp_dtype'
 ]

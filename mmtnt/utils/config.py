@@ -90,3 +90,19 @@ def load_config(path, cfg_options=None):
         cfg.merge_from_dict(cfg_options)
     drop_own_scope(cfg._cfg_dict)
     return cfg
+
+
+def amp_optim_wrapper(optim_wrapper, dtype='auto'):
+    """``optim_wrapper`` (a config dict) under mixed precision, as
+    ``tools/train.py --amp`` sets it: :class:`MixedPrecisionOptimWrapper`
+    with ``dtype`` (``'auto'``: bfloat16 where the device computes in it,
+    else float16 with a dynamic loss scale); optimizer and clipping kept."""
+    from mmtnt.engine import amp_dtype
+    wrapper = dict(optim_wrapper)
+    wrapper.update(
+        type='mmtnt.MixedPrecisionOptimWrapper', dtype=amp_dtype(dtype))
+    if wrapper['dtype'] == 'float16':
+        wrapper.setdefault('loss_scale', 'dynamic')
+    else:
+        wrapper.pop('loss_scale', None)
+    return wrapper

@@ -13,21 +13,28 @@ from mmengine.runner import Runner
 from mmtnt.checkpoint import (TRUST_VARIABLE, CheckpointFormatError,
                               checkpoint_types_allowed, refused_type)
 from mmtnt.engine import BrokenSampleError, NonFiniteLossError
+from .cuda_env import cuda_problem, gpu_signs, read_machine
 
 TASK_SCOPES = ('mmpretrain', 'mmdet', 'mmseg')
 
 
-def setup_env(cfg, launcher):
-    """Check the config's task and prepare a CPU-only distributed launch.
+def setup_env(cfg, launcher, device='auto'):
+    """Check the config's task, choose the device and prepare the launch.
 
-    Without a GPU the process group is started here with gloo, so mmengine's
-    Runner (which would call ``torch.cuda.set_device``) finds it started, and
-    DDP is told to use no devices.
+    ``device='auto'`` trains on the GPUs where CUDA works, on CPU where the
+    machine has no GPU at all, and stops with one line where it has GPUs
+    (``nvidia-smi``, ``/dev/nvidia*``, ``CUDA_VISIBLE_DEVICES``, Slurm's GPU
+    variables) that CUDA cannot use. Without a GPU the process group is
+    started here with gloo, so mmengine's Runner (which would call
+    ``torch.cuda.set_device``) finds it started, and DDP is told to use no
+    devices.
 
     Args:
         cfg (Config): The run's config; ``env_cfg`` and ``model_wrapper_cfg``
             are filled in.
         launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+        device (str): ``'auto'``, ``'cuda'`` (stop unless CUDA works) or
+            ``'cpu'`` (CPU even where GPUs work).
     """
     scope = cfg.get('default_scope', 'mmpretrain')
     if scope not in TASK_SCOPES:
@@ -35,9 +42,8 @@ def setup_env(cfg, launcher):
             f"error: default_scope={scope!r} in the config; mmtnt's tools run "
             "'mmpretrain' (classification), 'mmdet' (detection) or 'mmseg' "
             '(segmentation) configs.')
-    if launcher != 'none' and 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = '0'
-    if torch.cuda.is_available():
+    set_rank_variables(launcher)
+    if use_cuda(device):
         return
     # NCCL needs GPUs; gloo runs the same collectives on CPU.
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg',
@@ -62,6 +68,75 @@ def setup_env(cfg, launcher):
             find_unused_parameters=cfg.get('find_unused_parameters', False)))
 
 
+def add_device_argument(parser):
+    """The tools' ``--device`` option (:func:`use_cuda`)."""
+    parser.add_argument(
+        '--device',
+        choices=['auto', 'cuda', 'cpu'],
+        default='auto',
+        help='auto: the GPUs where CUDA works, CPU on a machine without any '
+        '(a machine whose GPUs CUDA cannot use stops); cpu: CPU even there')
+
+
+def set_rank_variables(launcher, environ=None):
+    """``LOCAL_RANK`` (and, under Slurm, ``MASTER_PORT``) as mmengine's
+    launchers and DDP expect them.
+
+    ``--launcher mpi``: Open MPI's local rank, the GPU mmengine's MPI start
+    sets. ``--launcher slurm``: a port derived from the job id unless
+    ``MASTER_PORT`` is set, so that two jobs on one node do not meet.
+    """
+    environ = os.environ if environ is None else environ
+    if launcher == 'mpi':
+        if 'OMPI_COMM_WORLD_LOCAL_RANK' not in environ:
+            raise SystemExit(
+                'error: --launcher mpi needs Open MPI\'s mpirun (it sets '
+                'OMPI_COMM_WORLD_LOCAL_RANK, unset here); start the job with '
+                'mpirun, or use tools/dist_train.sh.')
+        environ['LOCAL_RANK'] = environ['OMPI_COMM_WORLD_LOCAL_RANK']
+    elif launcher == 'slurm' and 'MASTER_PORT' not in environ:
+        environ['MASTER_PORT'] = str(20000 +
+                                     int(environ.get('SLURM_JOB_ID', '0')) %
+                                     20000)
+    if launcher != 'none':
+        environ.setdefault('LOCAL_RANK', '0')
+
+
+def use_cuda(device='auto', environ=None):
+    """Whether the run uses CUDA; stops with one line where the machine has
+    GPUs that CUDA cannot use and CPU was not asked for (``device='cpu'``)."""
+    environ = os.environ if environ is None else environ
+    if device == 'cpu':
+        environ['CUDA_VISIBLE_DEVICES'] = ''  # before CUDA starts
+        return False
+    if torch.cuda.is_available():
+        return True
+    machine = read_machine()
+    signs = gpu_signs(environ, machine)
+    if device == 'auto' and not signs:
+        return False
+    problem = cuda_problem(machine, environ) or (
+        'torch.cuda.is_available() is False and nvidia-smi lists no GPU')
+    found = '; '.join(signs) or 'no GPU found'
+    raise SystemExit(
+        f'error: no usable GPU ({found}): {problem}. Nothing was started; '
+        'to run on CPU anyway, pass --device cpu.')
+
+
+def describe_run(runner):
+    """One line: backend, device, world size, torch and CUDA."""
+    world = dist.get_world_size() if dist.is_initialized() else 1
+    backend = dist.get_backend() if dist.is_initialized() else 'none'
+    if torch.cuda.is_available():
+        index = torch.cuda.current_device()
+        where = f'cuda:{index} ({torch.cuda.get_device_name(index)})'
+    else:
+        where = 'cpu'
+    return (f'mmtnt: backend {backend}, device {where}, world size {world}, '
+            f'torch {torch.__version__} (CUDA {torch.version.cuda}), '
+            f'launcher {runner.launcher}')
+
+
 def build_runner(cfg):
     """The config's runner (``runner_type`` if set, else mmengine's Runner).
 
@@ -74,6 +149,7 @@ def build_runner(cfg):
         cfg)
     if compile_cfg:
         compile_model(runner, compile_cfg)
+    runner.logger.info(describe_run(runner))
     return runner
 
 

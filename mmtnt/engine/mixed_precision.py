@@ -1,0 +1,67 @@
+"""Mixed-precision training on CUDA or CPU: float16 with a dynamic loss
+scale, or bfloat16 without one.
+
+    optim_wrapper = dict(type='mmtnt.MixedPrecisionOptimWrapper',
+                         dtype='bfloat16', optimizer=..., clip_grad=...)
+
+``tools/train.py --amp [--amp-dtype ...]`` sets it up (:func:`amp_dtype`).
+"""
+from contextlib import contextmanager
+
+import torch
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
+
+from mmtnt.registry import OPTIM_WRAPPERS
+
+
+def amp_dtype(requested='auto', device=None):
+    """The autocast dtype of ``--amp``: ``requested``, or for ``'auto'``
+    bfloat16 where ``device`` ('cuda' or 'cpu', default: CUDA if available)
+    computes in it, float16 elsewhere."""
+    if requested != 'auto':
+        return requested
+    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    if device == 'cuda':
+        return 'bfloat16' if torch.cuda.is_bf16_supported() else 'float16'
+    return 'bfloat16'  # CPU autocast computes bfloat16 on every x86 CPU
+
+
+@OPTIM_WRAPPERS.register_module()
+class MixedPrecisionOptimWrapper(AmpOptimWrapper):
+    """mmengine's ``AmpOptimWrapper`` for CUDA and CPU, float16 or bfloat16.
+
+    float16 scales the loss dynamically (``torch.amp.GradScaler``; a step
+    whose gradients overflow is skipped and the scale lowered); bfloat16 has
+    float32's range and scales nothing. Gradients are unscaled before
+    ``clip_grad``.
+
+    Args:
+        dtype (str): ``'float16'`` or ``'bfloat16'``.
+        loss_scale (str | float | dict): ``'dynamic'``, a fixed scale, or
+            ``GradScaler`` arguments (float16 only).
+        **kwargs: ``OptimWrapper`` arguments (optimizer, clip_grad, ...).
+    """
+
+    def __init__(self, dtype='bfloat16', loss_scale='dynamic', **kwargs):
+        OptimWrapper.__init__(self, **kwargs)  # AmpOptimWrapper needs a GPU
+        if dtype not in ('float16', 'bfloat16'):
+            raise ValueError(
+                f"MixedPrecisionOptimWrapper: dtype={dtype!r}; use 'float16' "
+                "or 'bfloat16'")
+        self.cast_dtype = getattr(torch, dtype)
+        self.device_type = 'cuda' if torch.cuda.is_available() else 'cpu'
+        self._scale_update_param = None
+        scaler = {}
+        if isinstance(loss_scale, dict):
+            scaler = dict(loss_scale)
+        elif isinstance(loss_scale, float):
+            self._scale_update_param = loss_scale
+            scaler = dict(init_scale=loss_scale)
+        self.loss_scaler = torch.amp.GradScaler(
+            self.device_type, enabled=dtype == 'float16', **scaler)
+
+    @contextmanager
+    def optim_context(self, model):
+        with OptimWrapper.optim_context(self, model), torch.autocast(
+                self.device_type, dtype=self.cast_dtype):
+            yield
