@@ -16,7 +16,9 @@ from collections import OrderedDict
 
 import numpy as np
 import torch
-from mmengine.logging import HistoryBuffer
+from mmengine.logging import HistoryBuffer, print_log
+
+from mmtnt.fileio import AtomicLocalBackend, one_writer, save_atomic
 
 CONVERTER = 'tools/model_converters/tnt_to_mmtnt.py'
 TRUST_VARIABLE = 'MMTNT_TRUST_CHECKPOINTS'
@@ -140,16 +142,17 @@ def _download(url):
     path = osp.join(folder, osp.basename(url.split('?')[0]))
     if osp.isfile(path):
         return path
-    os.makedirs(folder, exist_ok=True)
-    try:
-        torch.hub.download_url_to_file(url, path, progress=True)
-    except (urllib.error.URLError, OSError) as err:
-        reason = getattr(err, 'reason', err)
-        raise CheckpointDownloadError(
-            f'could not download {url} ({reason}). Download it where there is '
-            'network access '
-            'and pass the local file instead (e.g. '
-            'pretrained="/path/to/file.pth").') from None
+    with one_writer(path):  # every rank asks; the first downloads
+        if osp.isfile(path):
+            return path
+        try:
+            torch.hub.download_url_to_file(url, path, progress=True)
+        except (urllib.error.URLError, OSError) as err:
+            reason = getattr(err, 'reason', err)
+            raise CheckpointDownloadError(
+                f'could not download {url} ({reason}). Download it where '
+                'there is network access and pass the local file instead '
+                '(e.g. pretrained="/path/to/file.pth").') from None
     return path
 
 
@@ -499,15 +502,38 @@ def convert_release(filename, out_dir):
                     for k, v in state.items()))
     if fmt is None:
         return filename, None
-    converted, fmt, layout = convert_checkpoint(checkpoint)
-    os.makedirs(out_dir, exist_ok=True)
     path = osp.join(out_dir, f'{osp.basename(filename)}.mmtnt.pth')
-    torch.save(
-        {
-            'state_dict': converted,
-            'meta': dict(source=filename, source_format=fmt, layout=layout)
-        }, path)
+    # Every rank converts the same file: the first writes it (atomically),
+    # the others wait and reuse it while the source is unchanged.
+    source = source_stamp(filename)
+    with one_writer(path):
+        if osp.isfile(path) and _read_text(path + '.source') == source:
+            return path, fmt
+        converted, fmt, layout = convert_checkpoint(checkpoint)
+        save_atomic(
+            {
+                'state_dict': converted,
+                'meta': dict(
+                    source=filename, source_format=fmt, layout=layout)
+            }, path)
+        AtomicLocalBackend().put_text(source, path + '.source')
+        print_log(f'converted {filename} ({fmt}) to {path}', logger='current')
     return path, fmt
+
+
+def source_stamp(filename):
+    """Path, size and modification time of a file: what the converted copy of
+    it was made from."""
+    stat = os.stat(filename)
+    return f'{osp.abspath(filename)} {stat.st_size} {stat.st_mtime_ns}\n'
+
+
+def _read_text(filename):
+    try:
+        with open(filename) as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def check_fits(model, filename, head_may_differ=False):

@@ -83,8 +83,8 @@ def merge_args(cfg, args):
                                 osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
-        cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper,
-                                              args.amp_dtype)
+        cfg.optim_wrapper = amp_optim_wrapper(
+            cfg.optim_wrapper, args.amp_dtype, scope=cfg.get('default_scope'))
 
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None

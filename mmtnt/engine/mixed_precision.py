@@ -14,12 +14,16 @@ from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmtnt.registry import OPTIM_WRAPPERS
 
 
-def amp_dtype(requested='auto', device=None):
+def amp_dtype(requested='auto', device=None, scope=None):
     """The autocast dtype of ``--amp``: ``requested``, or for ``'auto'``
     bfloat16 where ``device`` ('cuda' or 'cpu', default: CUDA if available)
-    computes in it, float16 elsewhere."""
+    computes in it, float16 elsewhere, and float16 for detectors (``scope``
+    'mmdet': mmcv 2.1's RoIAlign has no bfloat16 kernel; mmdet's own AMP
+    configs train in float16)."""
     if requested != 'auto':
         return requested
+    if scope == 'mmdet':
+        return 'float16'
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if device == 'cuda':
         return 'bfloat16' if torch.cuda.is_bf16_supported() else 'float16'

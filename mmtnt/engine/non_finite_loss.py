@@ -2,6 +2,8 @@
 step is skipped).
 """
 import torch
+import torch.distributed as dist
+from mmengine.dist import all_gather_object, get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
@@ -18,13 +20,15 @@ class NonFiniteLossHook(Hook):
 
     The run's own model and optimizer wrapper get a check in front of
     ``parse_losses`` and ``update_params`` (instance attributes of this run's
-    objects; nothing else changes). A non-finite loss raises
-    :class:`NonFiniteLossError` naming the iteration and every loss term,
-    before the weights change, so the last checkpoint stays the last good one.
+    objects; nothing else changes). The ranks decide together (one flag a
+    rank, all-reduced): a non-finite loss on any rank makes every rank raise
+    :class:`NonFiniteLossError` with the same message, naming the iteration,
+    the failing ranks and their loss terms, before the weights change, so the
+    last checkpoint stays the last good one.
 
     Args:
-        skip (bool): Skip such a step instead (gradients dropped, logged and
-            counted). Defaults to False.
+        skip (bool): Every rank skips such a step instead (gradients
+            dropped, logged and counted). Defaults to False.
     """
 
     priority = 'HIGHEST'
@@ -41,10 +45,7 @@ class NonFiniteLossHook(Hook):
 
         def parse_and_keep(losses):
             loss, log_vars = parse_losses(losses)
-            self.terms = {
-                k: float(v.detach() if torch.is_tensor(v) else v)
-                for k, v in log_vars.items()
-            }
+            self.terms = log_vars  # tensors: read only when a step fails
             return loss, log_vars
 
         model.parse_losses = parse_and_keep
@@ -52,25 +53,43 @@ class NonFiniteLossHook(Hook):
         update_params = optim_wrapper.update_params
 
         def checked_update(loss, *args, **kwargs):
-            if torch.isfinite(loss).all():
+            failing = nonfinite_ranks(loss)
+            if not failing:
                 return update_params(loss, *args, **kwargs)
-            terms = ', '.join(f'{k}={v:.4g}' for k, v in self.terms.items())
-            if not self.skip:
-                raise NonFiniteLossError(
-                    f'iteration {runner.iter + 1}: the loss is not finite '
-                    f'({terms}); training '
-                    'stopped before the weights changed, the last checkpoint '
-                    'in '
-                    f'{runner.work_dir} is intact. Lower the lr, or skip such '
-                    'steps with '
-                    'default_hooks.non_finite_loss.skip=True.')
-            self.skipped += 1
+            self._refuse(runner, failing)
             optim_wrapper.zero_grad()
-            print_log(
-                f'iteration {runner.iter + 1}: skipped a step with a '
-                'non-finite loss '
-                f'({terms}); {self.skipped} skipped so far',
-                logger='current',
-                level=30)
 
         optim_wrapper.update_params = checked_update
+
+    def _refuse(self, runner, failing):
+        """Stop (every rank, the same message) or count a skipped step."""
+        world = get_world_size()
+        terms = ', '.join(f'{k}={float(v):.4g}' for k, v in self.terms.items())
+        where = ''
+        if world > 1:  # every rank is here: gather the failing ranks' terms
+            gathered = all_gather_object(terms)
+            where = f' on rank {", ".join(map(str, failing))} of {world}'
+            terms = '; '.join(f'rank {r}: {gathered[r]}' for r in failing)
+        if not self.skip:
+            raise NonFiniteLossError(
+                f'iteration {runner.iter + 1}: the loss is not finite{where} '
+                f'({terms}); training stopped before the weights changed, the '
+                f'last checkpoint in {runner.work_dir} is intact. Lower the '
+                'lr, or skip such steps with '
+                'default_hooks.non_finite_loss.skip=True.')
+        self.skipped += 1
+        print_log(
+            f'iteration {runner.iter + 1}: skipped a step with a non-finite '
+            f'loss{where} ({terms}); {self.skipped} skipped so far',
+            logger='current',
+            level=30)
+
+
+def nonfinite_ranks(loss):
+    """The ranks whose ``loss`` is not finite (all ranks take part: one flag
+    a rank, summed on the loss's device, read once)."""
+    flags = torch.zeros(get_world_size(), device=loss.device)
+    flags[get_rank()] = (~torch.isfinite(loss.detach())).any().float()
+    if get_world_size() > 1:
+        dist.all_reduce(flags)
+    return flags.nonzero().flatten().tolist()

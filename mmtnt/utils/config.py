@@ -92,15 +92,17 @@ def load_config(path, cfg_options=None):
     return cfg
 
 
-def amp_optim_wrapper(optim_wrapper, dtype='auto'):
+def amp_optim_wrapper(optim_wrapper, dtype='auto', scope=None):
     """``optim_wrapper`` (a config dict) under mixed precision, as
     ``tools/train.py --amp`` sets it: :class:`MixedPrecisionOptimWrapper`
     with ``dtype`` (``'auto'``: bfloat16 where the device computes in it,
-    else float16 with a dynamic loss scale); optimizer and clipping kept."""
+    else float16 with a dynamic loss scale; see :func:`amp_dtype` for the
+    config's ``scope``); optimizer and clipping kept."""
     from mmtnt.engine import amp_dtype
     wrapper = dict(optim_wrapper)
     wrapper.update(
-        type='mmtnt.MixedPrecisionOptimWrapper', dtype=amp_dtype(dtype))
+        type='mmtnt.MixedPrecisionOptimWrapper',
+        dtype=amp_dtype(dtype, scope=scope))
     if wrapper['dtype'] == 'float16':
         wrapper.setdefault('loss_scale', 'dynamic')
     else:

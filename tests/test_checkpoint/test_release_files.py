@@ -130,3 +130,63 @@ def test_other_shapes_are_counted_and_a_new_head_may_differ(files, tmp_path):
             match=r'1 of another shape \(e.g. '
             r"\['backbone.norm.weight \(2,\) vs \(384,\)'\]\)"):
         check_fits(model, path, head_may_differ=True)
+
+
+def _rank_worker(source, out_dirs, skew, start, results):
+    """One rank of a job, for each trial: wait for the start, convert the
+    release, read back what it would load. Spawned, so nothing of the test
+    process (threads, locks) is inherited."""
+    import time
+
+    import mmtnt.checkpoint as ckpt
+    writes = []
+    save = ckpt.save_atomic
+    ckpt.save_atomic = lambda obj, path: (writes.append(path), save(obj, path))
+    for out_dir in out_dirs:
+        start.wait()
+        time.sleep(skew)
+        before = len(writes)
+        try:
+            path, _ = ckpt.convert_release(source, out_dir)
+            state = ckpt.read_checkpoint(path)['state_dict']
+            digest = sum(float(v.double().sum()) for v in state.values())
+            results.put(('ok', len(writes) - before, digest))
+        except Exception as err:  # noqa: BLE001 (reported to the test)
+            results.put(('failed', len(writes) - before, repr(err)))
+
+
+@pytest.mark.slow  # 8 processes, 10 conversions of TNT-S
+def test_ranks_converting_one_release_write_it_once_and_read_it_whole(
+        files, tmp_path):
+    """8 ranks started up to 100 ms apart, 10 times: one write each time,
+    every rank reads the whole file, the same weights."""
+    import multiprocessing as mp
+    ctx = mp.get_context('spawn')
+    out_dirs = [str(tmp_path / f'trial{t}') for t in range(10)]
+    start, results = ctx.Barrier(8), ctx.Queue()
+    ranks = [
+        ctx.Process(
+            target=_rank_worker,
+            args=(files['official'], out_dirs, 0.05 * (r % 3), start, results))
+        for r in range(8)
+    ]
+    for p in ranks:
+        p.start()
+    try:
+        for trial in range(10):
+            got = [results.get(timeout=300) for _ in ranks]
+            assert [r[0] for r in got] == ['ok'] * 8, (trial, got)
+            assert sum(r[1] for r in got) == 1, (trial, got)  # one write
+            assert len({r[2] for r in got}) == 1  # identical weights
+    finally:
+        for p in ranks:
+            p.join(timeout=60)
+            p.kill()
+    # an unchanged source is not converted again; a changed one is
+    path, _ = convert_release(files['official'], out_dirs[0])
+    stamp = os.stat(path).st_mtime_ns
+    convert_release(files['official'], out_dirs[0])
+    assert os.stat(path).st_mtime_ns == stamp
+    os.utime(files['official'], ns=(10**9, 10**9))
+    convert_release(files['official'], out_dirs[0])
+    assert os.stat(path).st_mtime_ns != stamp

@@ -84,6 +84,7 @@ def test_amp_config_keeps_optimizer_and_clipping():
     assert 'loss_scale' not in bf16 and bf16['dtype'] == 'bfloat16'
     assert amp_dtype('auto', 'cpu') == 'bfloat16'
     assert amp_dtype('float16', 'cpu') == 'float16'
+    assert amp_dtype('auto', 'cpu', scope='mmdet') == 'float16'
     with pytest.raises(ValueError, match="dtype='float64'"):
         MixedPrecisionOptimWrapper(
             dtype='float64',

@@ -190,3 +190,60 @@ def test_dist_test_reports_what_test_py_reports(digits_trained, digits_root,
     pattern = r'accuracy/top1: ([\d.]+)'
     top1 = [re.findall(pattern, p.stdout + p.stderr)[-1] for p in (one, two)]
     assert top1[0] == top1[1] and 10 < float(top1[0]) <= 100, top1
+
+
+def nan_config(folder, iteration):
+    """record_ranks_config with rank 1's loss NaN at ``iteration``."""
+    config = osp.join(folder, 'nan_on_rank1.py')
+    with open(config, 'w') as f:
+        f.write(f"_base_ = [{record_ranks_config(folder)!r}]\n"
+                "custom_imports = dict(imports=['tests.helpers.record_ranks', "
+                "'tests.helpers.inject_nan'], allow_failed_imports=False)\n"
+                "default_hooks = dict(nan=dict(type='InjectNaN', rank=1, "
+                f"iteration={iteration}))\n")
+    return config
+
+
+@pytest.mark.parametrize('skip', [True, False])
+def test_nan_on_one_rank_is_one_decision_for_all(digits_root, tmp_path, skip):
+    """Rank 1's loss is NaN at iteration 3 of 4: with skip=True both ranks
+    skip that step and end with identical weights; with skip=False both stop
+    with the same message and the job exits non-zero within a bounded time."""
+    work = str(tmp_path / 'work')
+    opts = digits_options(
+        digits_root,
+        max_epochs=2,
+        **{
+            'train_dataloader.dataset.indices': 64,
+            'val_dataloader.dataset.indices': 32,
+            'default_hooks.non_finite_loss.skip': skip,
+        })
+    cmd, env = dist_train(work, digits_root, 29553 + skip)
+    cmd = cmd[:2] + [nan_config(str(tmp_path), 3), '2', '--work-dir', work
+                     ] + opts + ['train_dataloader.batch_size=16']
+    env['PYTHONPATH'] = ROOT
+    start = time.time()
+    proc = subprocess.run(
+        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    said = proc.stdout + proc.stderr
+    if skip:
+        assert proc.returncode == 0, said[-3000:]
+        log = open(glob.glob(osp.join(work, '*', '*.log'))[0]).read()
+        assert ('iteration 3: skipped a step with a non-finite loss on rank 1 '
+                'of 2 (rank 1: loss=nan); 1 skipped so far') in log
+        weights = [torch.load(osp.join(work, f'rank{r}.pth')) for r in (0, 1)]
+        for key, value in weights[0].items():
+            assert torch.equal(value, weights[1][key]), key
+            assert torch.isfinite(value.float()).all(), key
+    else:
+        assert proc.returncode != 0
+        errors = [
+            line for line in said.splitlines()
+            if line.startswith('error: iteration 3')
+        ]
+        assert len(errors) == 2 and errors[0] == errors[1], said[-3000:]
+        assert errors[0].startswith(
+            'error: iteration 3: the loss is not finite on rank 1 of 2 '
+            '(rank 1: loss=nan')
+        assert time.time() - start < 300
+        assert not osp.exists(osp.join(work, 'epoch_2.pth'))

@@ -74,7 +74,8 @@ class Trans2SegDecoderLayer(nn.Module):
                                      h)  # no transpose: the original's reshape
         k, v = self.fc_kv(feat).reshape(B, feat.shape[1], 2, h,
                                         E // h).permute(2, 0, 3, 1, 4)
-        logits = (q @ k.transpose(-2, -1)) * self.scale  # (B, h, N, HW)
+        # scaled before the product: float16 holds the logits (B, h, N, HW)
+        logits = (q * self.scale) @ k.transpose(-2, -1)
         # the last layer: only its attention maps are used
         if self.proj is None:
             return logits.permute(0, 2, 1, 3), None

@@ -110,4 +110,5 @@ class Attention(nn.Module):
         forward.
         """
         q, k, _ = self._heads(x)
-        return (q @ k.transpose(-2, -1) * self.head_dim**-0.5).softmax(dim=-1)
+        return ((q * self.head_dim**-0.5) @ k.transpose(-2, -1)).softmax(
+            dim=-1)
