@@ -17,6 +17,8 @@ import argparse
 import os
 import os.path as osp
 
+import torch
+
 from mmtnt.apis import get_inferencer
 from mmtnt.utils import load_config, run, setup_env
 
@@ -34,7 +36,9 @@ def parse_args():
         default=0.3,
         help='boxes below are not drawn')
     parser.add_argument(
-        '--device', default=None, help="e.g. 'cpu', 'cuda:0'; default: best")
+        '--device',
+        default=None,
+        help="e.g. 'cpu', 'cuda:0'; default: the GPU where there is one")
     return parser.parse_args()
 
 
@@ -44,13 +48,18 @@ def main():
         if not osp.isfile(path):
             raise SystemExit(f'error: {path!r} does not exist.')
     cfg = load_config(args.config)
-    setup_env(cfg, 'none')
+    # no --device: a GPU where CUDA works (a GPU machine whose CUDA does not
+    # stops), else the CPU
+    setup_env(cfg, 'none', {
+        None: 'auto',
+        'cpu': 'cpu'
+    }.get(args.device, 'cuda'))
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     scope = cfg.get('default_scope', 'mmpretrain')
     # Every weight must come from the checkpoint (any TNT format); see
     # mmtnt.apis.get_model.
     inferencer = run(
-        lambda: get_inferencer(
-            cfg, args.checkpoint, device=args.device or 'cpu'),
+        lambda: get_inferencer(cfg, args.checkpoint, device=device),
         f'{args.checkpoint}: ')
     if scope == 'mmdet':
         result = inferencer(

@@ -13,6 +13,7 @@ SCOPE = 'mmtnt'
 # import, which finds the package wherever it lives (wheel, editable install or
 # PYTHONPATH).
 PACKAGE_LOOKUP = 'mmtnt.version'
+AMP_CLIP_NORM = 5.0  # mmpretrain's Swin/DeiT-style AdamW recipes clip at 5.0
 
 
 def register_config_scope():
@@ -97,7 +98,8 @@ def amp_optim_wrapper(optim_wrapper, dtype='auto', scope=None):
     ``tools/train.py --amp`` sets it: :class:`MixedPrecisionOptimWrapper`
     with ``dtype`` (``'auto'``: bfloat16 where the device computes in it,
     else float16 with a dynamic loss scale; see :func:`amp_dtype` for the
-    config's ``scope``); optimizer and clipping kept."""
+    config's ``scope``); the optimizer and a config's own clipping kept,
+    gradients clipped to norm ``AMP_CLIP_NORM`` where it sets none."""
     from mmtnt.engine import amp_dtype
     wrapper = dict(optim_wrapper)
     wrapper.update(
@@ -107,4 +109,6 @@ def amp_optim_wrapper(optim_wrapper, dtype='auto', scope=None):
         wrapper.setdefault('loss_scale', 'dynamic')
     else:
         wrapper.pop('loss_scale', None)
+    if not wrapper.get('clip_grad'):  # docs/reliability.md: mixed precision
+        wrapper['clip_grad'] = dict(max_norm=AMP_CLIP_NORM)
     return wrapper

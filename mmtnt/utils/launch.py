@@ -44,6 +44,9 @@ def setup_env(cfg, launcher, device='auto'):
             '(segmentation) configs.')
     set_rank_variables(launcher)
     if use_cuda(device):
+        tf32 = bool(cfg.get('tf32', True))
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
         return
     # NCCL needs GPUs; gloo runs the same collectives on CPU.
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg',
@@ -134,7 +137,8 @@ def describe_run(runner):
         where = 'cpu'
     return (f'mmtnt: backend {backend}, device {where}, world size {world}, '
             f'torch {torch.__version__} (CUDA {torch.version.cuda}), '
-            f'launcher {runner.launcher}')
+            f'launcher {runner.launcher}, TF32 '
+            f'{torch.backends.cuda.matmul.allow_tf32}')
 
 
 def build_runner(cfg):

@@ -73,8 +73,8 @@ def test_float16_overflow_skips_the_step_and_lowers_the_scale():
 
 def test_amp_config_keeps_optimizer_and_clipping():
     cfg = dict(
-        optimizer=dict(type='AdamW', lr=1e-3), clip_grad=dict(max_norm=5.0))
-    fp16 = amp_optim_wrapper(cfg, 'float16')
+        optimizer=dict(type='AdamW', lr=1e-3), clip_grad=dict(max_norm=0.1))
+    fp16 = amp_optim_wrapper(cfg, 'float16')  # DETR's own clipping kept
     assert fp16 == dict(
         cfg,
         type='mmtnt.MixedPrecisionOptimWrapper',
@@ -82,6 +82,8 @@ def test_amp_config_keeps_optimizer_and_clipping():
         loss_scale='dynamic')
     bf16 = amp_optim_wrapper(dict(cfg, loss_scale=512.0), 'bfloat16')
     assert 'loss_scale' not in bf16 and bf16['dtype'] == 'bfloat16'
+    unclipped = amp_optim_wrapper(dict(optimizer=cfg['optimizer']), 'bfloat16')
+    assert unclipped['clip_grad'] == dict(max_norm=5.0)
     assert amp_dtype('auto', 'cpu') == 'bfloat16'
     assert amp_dtype('float16', 'cpu') == 'float16'
     assert amp_dtype('auto', 'cpu', scope='mmdet') == 'float16'

@@ -47,6 +47,8 @@ train_dataloader = dict(
         pipeline=train_pipeline),
     sampler=dict(type='RepeatAugSampler', shuffle=True),
     persistent_workers=True,
+    pin_memory=True,
+    collate_fn=dict(type='default_collate'),
 )
 
 val_dataloader = dict(
@@ -59,6 +61,8 @@ val_dataloader = dict(
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
     persistent_workers=True,
+    pin_memory=True,
+    collate_fn=dict(type='default_collate'),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 

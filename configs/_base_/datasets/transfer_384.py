@@ -41,6 +41,8 @@ train_dataloader = dict(
     dataset=dict(pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
     persistent_workers=True,
+    pin_memory=True,
+    collate_fn=dict(type='default_collate'),
 )
 val_dataloader = dict(
     batch_size=64,
@@ -48,6 +50,8 @@ val_dataloader = dict(
     dataset=dict(pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
     persistent_workers=True,
+    pin_memory=True,
+    collate_fn=dict(type='default_collate'),
 )
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 test_dataloader = val_dataloader
