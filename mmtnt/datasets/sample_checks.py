@@ -1,27 +1,62 @@
 """Checks of one sample's files and annotations, shared by
 tools/misc/verify_dataset.py and the training guard
 (:class:`mmtnt.engine.BrokenDataHook`)."""
+import io
 import os.path as osp
 
 import numpy as np
+from mmengine import fileio
 from PIL import Image
 
 
-def check_image_file(path, decode=True):
+def pipeline_backend_args(dataset):
+    """The ``backend_args`` the dataset's image loading step reads with
+    (None: local files)."""
+    for transform in getattr(
+            getattr(dataset, 'pipeline', None), 'transforms', []):
+        if getattr(transform, 'backend_args', None):
+            return transform.backend_args
+    return None
+
+
+def open_image(path, backend_args=None):
+    """``PIL.Image.open`` of a file read through mmengine's file backends."""
+    if not backend_args:
+        return Image.open(path)
+    return Image.open(io.BytesIO(fileio.get(path, backend_args=backend_args)))
+
+
+def read_ends(path, backend_args=None):
+    """The first 8 and the last 1024 bytes of a file, read through mmengine's
+    file backends (``backend_args``: the dataset's, as ``LoadImageFromFile``
+    gets them), or None where it does not exist. Local files are read in part;
+    other backends return whole files, and so the whole file is also
+    returned: ``(head, tail, data or None)``."""
+    if not backend_args and osp.isfile(path):
+        with open(path, 'rb') as f:
+            head = f.read(8)
+            f.seek(max(0, osp.getsize(path) - 1024))
+            return head, f.read(), None
+    if not fileio.exists(path, backend_args=backend_args):
+        return None
+    data = fileio.get(path, backend_args=backend_args)
+    return data[:8], data[-1024:], data
+
+
+def check_image_file(path, decode=True, backend_args=None):
     """Problems of an image file: ``(errors, notes)``, lists of one-line
     strings.
 
     ``decode=False`` checks only that the file exists and ends as a complete
     JPEG/PNG does (what the training guard can afford per sample);
     ``decode=True`` decodes every pixel with PIL and also notes colour modes
-    that are converted on load (CMYK, grayscale).
+    that are converted on load (CMYK, grayscale). ``backend_args``: read
+    through that mmengine file backend (petrel, HTTP, LMDB, ...).
     """
-    if not osp.isfile(path):
+    ends = read_ends(path, backend_args)
+    if ends is None:
         return ['file does not exist'], []
-    with open(path, 'rb') as f:
-        head = f.read(8)
-        f.seek(max(0, osp.getsize(path) - 1024))
-        tail = f.read()
+    head, tail, data = ends
     if head[:3] == b'\xff\xd8\xff' and b'\xff\xd9' not in tail:
         return ['truncated JPEG (no end-of-image marker)'], []
     if head == b'\x89PNG\r\n\x1a\n' and b'IEND' not in tail:
@@ -29,7 +64,7 @@ def check_image_file(path, decode=True):
     if not decode:
         return [], []
     try:
-        with Image.open(path) as img:
+        with Image.open(path if data is None else io.BytesIO(data)) as img:
             mode = img.mode
             img.load()
     # PIL: UnidentifiedImageError, OSError (truncated), ...

@@ -5,7 +5,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
 from mmtnt.datasets.sample_checks import (check_annotation, check_image_file,
-                                          sample_files)
+                                          pipeline_backend_args, sample_files)
 from mmtnt.registry import HOOKS
 from .dataloader import (DatasetWrapper, rebuild_dataloader,
                          replace_train_dataloader)
@@ -32,13 +32,15 @@ class GuardedDataset(DatasetWrapper):
         self.skipped = 0
         classes = getattr(dataset, 'metainfo', {}).get('classes')
         self.num_classes = len(classes) if classes else None
+        self.backend_args = pipeline_backend_args(dataset)
 
     def problem(self, index):
         """(file, reason) of a broken sample, else (None, loaded data)."""
         info = self.dataset.get_data_info(index)
         files = sample_files(info)
         for path in files:
-            errors, _ = check_image_file(path, decode=False)
+            errors, _ = check_image_file(
+                path, decode=False, backend_args=self.backend_args)
             if errors:
                 return path, errors[0]
         errors = check_annotation(info, self.num_classes)

@@ -4,6 +4,19 @@ unpaired labels.
 import os
 import os.path as osp
 
+from mmengine import fileio
+
+
+def dataset_backend_args(dataset):
+    """The ``backend_args`` a dataset config reads its files with: its own, or
+    its image loading step's (None: local files)."""
+    if dataset.get('backend_args'):
+        return dataset['backend_args']
+    for step in dataset.get('pipeline') or []:
+        if isinstance(step, dict) and step.get('backend_args'):
+            return step['backend_args']
+    return None
+
 
 def check_data(cfg, loaders):
     """Stop early, naming the key, when a dataloader's data_root or ann_file is
@@ -18,7 +31,8 @@ def check_data(cfg, loaders):
         if not isinstance(dataset, dict):
             continue
         root = dataset.get('data_root') or ''
-        if root and not osp.isdir(root):
+        backend_args = dataset_backend_args(dataset)
+        if root and not fileio.isdir(root, backend_args=backend_args):
             raise SystemExit(
                 f'error: {loader}.dataset.data_root={root!r} does not exist. '
                 'Prepare the dataset '
@@ -26,11 +40,12 @@ def check_data(cfg, loaders):
                 f'{loader}.dataset.data_root=/path/to/data')
         ann = dataset.get('ann_file') or ''
         path = osp.join(root, ann) if ann and not osp.isabs(ann) else ann
-        if ann and not osp.isfile(path):
+        if ann and not fileio.isfile(path, backend_args=backend_args):
             raise SystemExit(
                 f'error: {loader}.dataset.ann_file {path!r} does not exist '
                 f'(data_root={root!r}, ann_file={ann!r}).')
-        check_pairs(loader, dataset, root)
+        if not backend_args:  # lists local folders
+            check_pairs(loader, dataset, root)
     # COCO-style metrics read the annotation file themselves
     for loader in loaders:
         key = loader.replace('_dataloader', '_evaluator')

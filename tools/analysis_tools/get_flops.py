@@ -28,7 +28,7 @@ def main():
     args = parser.parse_args()
     shape = tuple(args.shape * 2 if len(args.shape) == 1 else args.shape)
     cfg = load_config(args.config, args.cfg_options)
-    setup_env(cfg, 'none')
+    setup_env(cfg, 'none', 'cpu')  # counts on CPU
     scope = cfg.get('default_scope', 'mmpretrain')
     init_default_scope(scope)
     model = MODELS.build(cfg.model)

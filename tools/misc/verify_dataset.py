@@ -16,18 +16,19 @@ import numpy as np
 from mmengine.config import DictAction
 from mmengine.registry import DATASETS, init_default_scope
 from mmengine.utils import ProgressBar
-from PIL import Image
 
-from mmtnt.datasets import check_annotation, check_image_file
+from mmtnt.datasets.sample_checks import (check_annotation, check_image_file,
+                                          open_image, pipeline_backend_args)
 from mmtnt.utils import check_data, load_config, setup_env
 
 
-def check_seg_map(info, num_classes):
+def check_seg_map(info, num_classes, backend_args=None):
     """A label map of its image's size holding classes (or the ignore value)
     only.
     """
-    with Image.open(info['seg_map_path']) as seg, Image.open(
-            info['img_path']) as img:
+    with open_image(info['seg_map_path'],
+                    backend_args) as seg, open_image(info['img_path'],
+                                                     backend_args) as img:
         if seg.size != img.size:
             return [
                 f'label map is {seg.size[0]}x{seg.size[1]}, its image '
@@ -45,18 +46,20 @@ def verify(dataset, split):
     """Yield (level, split, file, message) for every problem of ``dataset``."""
     classes = dataset.metainfo.get('classes')
     num_classes = len(classes) if classes else None
+    backend_args = pipeline_backend_args(dataset)
     progress = ProgressBar(len(dataset))
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         image = info.get('img_path', f'sample {i}')
-        errors, notes = check_image_file(image)
+        errors, notes = check_image_file(image, backend_args=backend_args)
         if not errors and info.get('seg_map_path'):
-            seg_errors, _ = check_image_file(info['seg_map_path'])
+            seg_errors, _ = check_image_file(
+                info['seg_map_path'], backend_args=backend_args)
             errors += [
                 f'label map {info["seg_map_path"]}: {e}' for e in seg_errors
             ]
             if not errors and num_classes:
-                errors += check_seg_map(info, num_classes)
+                errors += check_seg_map(info, num_classes, backend_args)
         errors += check_annotation(info, num_classes)
         for message in errors:
             yield 'ERROR', split, image, message
@@ -75,7 +78,7 @@ def main():
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
     cfg = load_config(args.config, args.cfg_options)
-    setup_env(cfg, 'none')
+    setup_env(cfg, 'none', 'cpu')  # reads files only
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     loaders = [
         f'{s}_dataloader' for s in args.splits if cfg.get(f'{s}_dataloader')
