@@ -131,6 +131,7 @@ $PIP check >/dev/null || { $PIP check >&2 || true; die "the environment's requir
 #    Without it TNT still runs (the eager inner transformer), so a failure is reported, not fatal.
 "$VENV/bin/python" - <<'EOF' || say "WARNING: the fused inner transformer did not build (above); TNT runs its eager path."
 import warnings
+import mmtnt.ops  # the stack's own import-time warnings (torch 2.10: torch.jit) are not the kernel's
 warnings.simplefilter("error")
 from mmtnt.ops import fused_inner_available
 assert fused_inner_available()
