@@ -34,7 +34,7 @@ def gpu_signs(environ=None, machine=None):
     return signs
 
 
-def _torch_archs():
+def torch_archs():
     """The compute capabilities this torch has kernels for ('7.5', ...)."""
     flags = torch._C._cuda_getArchFlags() if torch.version.cuda else ''
     return sorted(
@@ -68,7 +68,7 @@ def build_problem(machine):
         return (f'{build} is a CPU build, but {machine.describe()}; run '
                 'tools/setup_env.sh in a fresh environment to get the CUDA '
                 'build for these GPUs')
-    archs = _torch_archs()
+    archs = torch_archs()
     for gpu in machine.gpus:
         major, minor = version_tuple(gpu.cap or '0.0')
         if gpu.cap and not any(

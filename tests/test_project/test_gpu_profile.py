@@ -143,14 +143,14 @@ def test_a_profile_that_cannot_serve_is_refused(tmp_path, machine, variables,
 def test_profile_archs_are_those_of_the_installed_torch():
     import torch
 
-    from mmtnt.utils.cuda_env import _torch_archs
+    from mmtnt.utils.cuda_env import torch_archs
     from mmtnt.utils.gpu_profile import PROFILES
     mine = [
         p for p in PROFILES.values() if p.cuda == torch.version.cuda
         and p.torch == torch.__version__.split('+')[0]
     ]
     assert len(mine) == 1, (torch.__version__, torch.version.cuda)
-    assert tuple(_torch_archs()) == mine[0].archs
+    assert tuple(torch_archs()) == mine[0].archs
 
 
 def check_stack(tmp_path, machine):
