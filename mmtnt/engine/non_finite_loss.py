@@ -22,9 +22,9 @@ class NonFiniteLossHook(Hook):
     ``parse_losses`` and ``update_params`` (instance attributes of this run's
     objects; nothing else changes). The ranks decide together (one flag a
     rank, all-reduced): a non-finite loss on any rank makes every rank raise
-    :class:`NonFiniteLossError` with the same message, naming the iteration,
-    the failing ranks and their loss terms, before the weights change, so the
-    last checkpoint stays the last good one.
+    :class:`NonFiniteLossError` with the same message (also logged), naming
+    the iteration, the failing ranks and their loss terms, before the weights
+    change, so the last checkpoint stays the last good one.
 
     Args:
         skip (bool): Every rank skips such a step instead (gradients
@@ -71,12 +71,15 @@ class NonFiniteLossHook(Hook):
             where = f' on rank {", ".join(map(str, failing))} of {world}'
             terms = '; '.join(f'rank {r}: {gathered[r]}' for r in failing)
         if not self.skip:
-            raise NonFiniteLossError(
+            message = (
                 f'iteration {runner.iter + 1}: the loss is not finite{where} '
                 f'({terms}); training stopped before the weights changed, the '
                 f'last checkpoint in {runner.work_dir} is intact. Lower the '
                 'lr, or skip such steps with '
                 'default_hooks.non_finite_loss.skip=True.')
+            # the log keeps the reason even when the launcher kills this rank
+            print_log(message, logger='current', level=40)
+            raise NonFiniteLossError(message)
         self.skipped += 1
         print_log(
             f'iteration {runner.iter + 1}: skipped a step with a non-finite '
