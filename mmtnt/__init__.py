@@ -1,5 +1,5 @@
 """mmtnt: Transformer in Transformer (TNT) for the OpenMMLab 2.x stack."""
-import importlib
+from importlib import metadata
 
 from mmengine.utils import digit_version
 
@@ -16,19 +16,17 @@ _REQUIRED = {
 
 def _check_versions():
     for name, (low, high) in _REQUIRED.items():
-        try:
-            version = importlib.import_module(name).__version__
-        except ImportError as err:
+        try:  # the installed version, read without importing the package
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError as err:
             raise ImportError(
-                f'mmtnt needs {name}>={low},<{high} but it cannot be imported '
-                f'({err}). '
-                'Run `make setup` (or tools/setup_env.sh) to create the '
-                'tested environment.') from err
+                f'mmtnt needs {name}>={low},<{high} but it is not installed ({err}). Run `make setup` (or tools/setup_env.sh) to create the tested environment.'  # noqa: E501
+            ) from err
         if not digit_version(low) <= digit_version(version) < digit_version(
                 high):
             raise ImportError(
-                f'mmtnt needs {name}>={low},<{high}, found {version}. '
-                'Install the versions in requirements/ (`make setup` does).')
+                f'mmtnt needs {name}>={low},<{high}, found {version}. Install the versions in requirements/ (`make setup` does).'  # noqa: E501
+            )
 
 
 _check_versions()

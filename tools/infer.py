@@ -16,11 +16,13 @@ work.
 import argparse
 import os
 import os.path as osp
+import sys
 
 import torch
 
 from mmtnt.apis import get_inferencer
-from mmtnt.utils import load_config, run, setup_env
+from mmtnt.runs import USER_ERRORS, checkpoint_loads, error_line, setup_env
+from mmtnt.utils import load_config
 
 
 def parse_args():
@@ -58,9 +60,8 @@ def main():
     scope = cfg.get('default_scope', 'mmpretrain')
     # Every weight must come from the checkpoint (any TNT format); see
     # mmtnt.apis.get_model.
-    inferencer = run(
-        lambda: get_inferencer(cfg, args.checkpoint, device=device),
-        f'{args.checkpoint}: ')
+    with checkpoint_loads(args.checkpoint):
+        inferencer = get_inferencer(cfg, args.checkpoint, device=device)
     if scope == 'mmdet':
         result = inferencer(
             args.images,
@@ -96,4 +97,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except USER_ERRORS as err:
+        sys.exit(error_line(err))

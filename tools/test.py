@@ -10,14 +10,15 @@ directly; see docs/checkpoints.md.
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import DictAction
 from mmengine.evaluator import DumpResults
-from mmengine.model import is_model_wrapper
 
-from mmtnt.checkpoint import check_fits, convert_release
-from mmtnt.utils import (add_device_argument, build_runner, check_data, finish,
-                         load_config, run, setup_env)
+from mmtnt.runs import (USER_ERRORS, add_device_argument, build_runner,
+                        check_data, check_runner_model, checkpoint_loads,
+                        error_line, finish, prepare_checkpoint, setup_env)
+from mmtnt.utils import load_config
 
 
 def parse_args():
@@ -63,8 +64,8 @@ def enable_visualization(cfg, args):
     hook = cfg.default_hooks.get('visualization')
     if hook is None:
         raise SystemExit(
-            'error: --show/--show-dir need default_hooks.visualization in the '
-            'config.')
+            'error: --show/--show-dir need default_hooks.visualization in the config.'  # noqa: E501
+        )
     hook[
         # every test image, not every 50th/5000th as during training
         'interval'] = 1
@@ -104,32 +105,31 @@ def main():
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
     check_data(cfg, ['test_dataloader'])
-    # A TNT release (official, timm, mmpretrain) is converted into the work dir
-    # first.
-    cfg.load_from, release = run(
-        lambda: convert_release(args.checkpoint,
-                                osp.join(cfg.work_dir, 'converted')),
-        f'{args.checkpoint}: ')
+    # A TNT release (official, timm, mmpretrain) is converted into the work
+    # dir first.
+    cfg.load_from, release, checkpoint = prepare_checkpoint(
+        args.checkpoint, cfg.work_dir)
     if release:
         print(f'{args.checkpoint}: {release} format, converted to '
               f'{cfg.load_from}')
     runner = build_runner(cfg)
     # Never evaluate a half-loaded model: every weight must come from the
     # checkpoint.
-    model = runner.model.module if is_model_wrapper(
-        runner.model) else runner.model
-    run(lambda: check_fits(model, cfg.load_from),
-        f'{args.checkpoint}: ' if release else '')
+    check_runner_model(runner, checkpoint, args.checkpoint)
     if args.out:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise SystemExit(
                 f'error: --out {args.out!r} must end with .pkl or .pickle.')
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
-    metrics = run(runner.test, f'{args.checkpoint}: ')
+    with checkpoint_loads(args.checkpoint):
+        metrics = runner.test()
     finish()
     return metrics
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except USER_ERRORS as err:
+        sys.exit(error_line(err))

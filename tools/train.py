@@ -8,14 +8,16 @@ default_scope).
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import DictAction
 from mmengine.dist import get_dist_info
-from mmengine.model import is_model_wrapper
 
-from mmtnt.checkpoint import check_fits, convert_release
-from mmtnt.utils import (add_device_argument, amp_optim_wrapper, build_runner,
-                         check_data, finish, load_config, run, setup_env)
+from mmtnt.engine import amp_optim_wrapper
+from mmtnt.runs import (USER_ERRORS, add_device_argument, build_runner,
+                        check_data, check_runner_model, checkpoint_loads,
+                        error_line, finish, prepare_checkpoint, setup_env)
+from mmtnt.utils import load_config
 
 
 def parse_args():
@@ -56,8 +58,8 @@ def parse_args():
         '--load-partial',
         action='store_true',
         help='let load_from leave weights of the model unset (by default '
-        'every '
-        'weight but a classifier head of another class count must be in it)')
+        'every weight but a classifier head of another class count must be '
+        'in it)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -101,9 +103,8 @@ def merge_args(cfg, args):
         scaling = cfg.get('auto_scale_lr') or {}
         if 'base_batch_size' not in scaling:
             raise SystemExit(
-                'error: --auto-scale-lr needs auto_scale_lr.base_batch_size '
-                'in the '
-                'config (e.g. auto_scale_lr = dict(base_batch_size=1024)).')
+                'error: --auto-scale-lr needs auto_scale_lr.base_batch_size in the config (e.g. auto_scale_lr = dict(base_batch_size=1024)).'  # noqa: E501
+            )
         cfg.auto_scale_lr.enable = True
 
     if args.no_pin_memory:
@@ -120,31 +121,27 @@ def main():
     setup_env(cfg, args.launcher, args.device)
     cfg = merge_args(cfg, args)
     check_data(cfg, ['train_dataloader', 'val_dataloader'])
-    checked = cfg.get(
-        'load_from') and not cfg.get('resume') and not args.load_partial
-    # a TNT release (official, timm, mmpretrain) is converted first
-    if checked:
-        source = cfg.load_from
-        cfg.load_from, _ = run(
-            lambda: convert_release(source, osp.join(cfg.work_dir, 'converted')
-                                    ), f'{source}: ')
+    source = cfg.get('load_from')
+    checked = source and not cfg.get('resume') and not args.load_partial
+    if checked:  # a TNT release (official, timm, mmpretrain) is converted
+        cfg.load_from, _, checkpoint = prepare_checkpoint(source, cfg.work_dir)
     runner = build_runner(cfg)
     if checked:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        run(lambda: check_fits(model, cfg.load_from, head_may_differ=True),
-            f'{source}: ' if cfg.load_from != source else '')
-    run(runner.train, f'{cfg.load_from}: ' if cfg.get('load_from') else '')
+        check_runner_model(runner, checkpoint, source, head_may_differ=True)
+    with checkpoint_loads(cfg.get('load_from')):
+        runner.train()
     rank, world_size = get_dist_info()
-    # Every rank reports, so a multi-process launch shows that all of them took
-    # part.
+    # Every rank reports, so a multi-process launch shows that all took part.
     print(
         f'[rank {rank}/{world_size}] training finished at epoch '
-        f'{runner.epoch}, '
-        f'iteration {runner.iter}; work dir: {runner.work_dir}',
+        f'{runner.epoch}, iteration {runner.iter}; work dir: '
+        f'{runner.work_dir}',
         flush=True)
     finish()
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except USER_ERRORS as err:
+        sys.exit(error_line(err))

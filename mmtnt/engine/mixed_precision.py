@@ -13,6 +13,8 @@ from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
 from mmtnt.registry import OPTIM_WRAPPERS
 
+AMP_CLIP_NORM = 5.0  # mmpretrain's Swin/DeiT-style AdamW recipes clip at 5.0
+
 
 def amp_dtype(requested='auto', device=None, scope=None):
     """The autocast dtype of ``--amp``: ``requested``, or for ``'auto'``
@@ -69,3 +71,23 @@ class MixedPrecisionOptimWrapper(AmpOptimWrapper):
         with OptimWrapper.optim_context(self, model), torch.autocast(
                 self.device_type, dtype=self.cast_dtype):
             yield
+
+
+def amp_optim_wrapper(optim_wrapper, dtype='auto', scope=None):
+    """``optim_wrapper`` (a config dict) under mixed precision, as
+    ``tools/train.py --amp`` sets it: :class:`MixedPrecisionOptimWrapper`
+    with ``dtype`` (``'auto'``: bfloat16 where the device computes in it,
+    else float16 with a dynamic loss scale; see :func:`amp_dtype` for the
+    config's ``scope``); the optimizer and a config's own clipping kept,
+    gradients clipped to norm ``AMP_CLIP_NORM`` where it sets none."""
+    wrapper = dict(optim_wrapper)
+    wrapper.update(
+        type='mmtnt.MixedPrecisionOptimWrapper',
+        dtype=amp_dtype(dtype, scope=scope))
+    if wrapper['dtype'] == 'float16':
+        wrapper.setdefault('loss_scale', 'dynamic')
+    else:
+        wrapper.pop('loss_scale', None)
+    if not wrapper.get('clip_grad'):  # docs/reliability.md: mixed precision
+        wrapper['clip_grad'] = dict(max_norm=AMP_CLIP_NORM)
+    return wrapper

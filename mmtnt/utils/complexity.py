@@ -3,7 +3,6 @@ LayerNorm (mmengine's FlopAnalyzer plus a rule for fused attention)."""
 from math import prod
 
 import torch
-from mmdet.structures import DetDataSample
 from mmengine.analysis import FlopAnalyzer, parameter_count
 from mmengine.analysis.jit_handles import get_shape
 
@@ -21,6 +20,7 @@ def data_samples(scope, shape):
     """Detectors need each image's meta (sizes, scale) even in tensor mode."""
     if scope != 'mmdet':
         return None
+    from mmdet.structures import DetDataSample  # detectors only: mmdet loads
     sample = DetDataSample(
         metainfo=dict(
             img_shape=shape,

@@ -9,11 +9,16 @@ statistics and can compare runs (``--benchmark-compare``). Batch size:
 ``MMTNT_BENCH_BATCH`` (default 16).
 """
 import os
+import os.path as osp
+import sys
 
 import pytest
 import torch
 
-from mmtnt.utils.benchmark import StepTimer, build_model, tune_malloc
+from tests.helpers import ROOT
+
+sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis_tools'))
+from benchmark_models import StepTimer, build_model, tune_malloc  # noqa: E402
 
 MODELS = [
     'timm-deit-s', 'mmtnt-s', 'mmtnt-s-eager', 'timm-tnt-s',

@@ -1,13 +1,14 @@
-"""What each load path says about a file that does not fit, word for word, and
-the file names, prefixes and URLs it reads."""
+"""What each load path says about a file that does not fit (the file, counts
+and examples), and the file names, prefixes and URLs it reads."""
 import re
 
 import pytest
 import torch
 from torch import nn
 
-from mmtnt.checkpoint import (CheckpointFormatError, convert_checkpoint,
-                              load_checkpoint, read_checkpoint)
+from mmtnt.checkpoint import (CheckpointFormatError, check_fits,
+                              convert_checkpoint, load_checkpoint,
+                              read_checkpoint)
 from mmtnt.models import TNT
 from tests.helpers import build_classifier
 from tests.helpers.reference_checkpoints import official_state_dict, timm_model
@@ -33,6 +34,7 @@ def test_unreadable_file_names_torchs_first_line(tmp_path):
 
 def test_misshapen_weights_are_counted_and_two_are_shown(tmp_path):
     model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
     path = tmp_path / 'wide.pth'
     torch.save(
         {
@@ -42,10 +44,11 @@ def test_misshapen_weights_are_counted_and_two_are_shown(tmp_path):
     with pytest.raises(CheckpointFormatError) as err:
         load_checkpoint(model, str(path))
     msg = str(err.value)
-    assert msg.startswith(
-        f"{path}: 4 weights have other shapes than the model's, e.g. [")
-    assert msg.count('size mismatch') == 2
-    assert 'size mismatch for 0.weight' in msg
+    assert msg.startswith(f'{path} does not fit the model: ')
+    assert ("4 of another shape (file vs model, e.g. ['0.bias (3,) vs (2,)', "
+            "'0.weight (3, 3) vs (2, 2)'])") in msg
+    assert all(
+        torch.equal(v, before[k]) for k, v in model.state_dict().items())
 
 
 def test_missing_and_unexpected_weights_are_named(tmp_path):
@@ -54,10 +57,10 @@ def test_missing_and_unexpected_weights_are_named(tmp_path):
     torch.save({'state_dict': {'1.weight': torch.zeros(2, 2)}}, path)
     with pytest.raises(CheckpointFormatError) as err:
         load_checkpoint(model, str(path))
-    assert str(err.value) == (
-        f"{path} does not fit the model: 2 of its weights are not in the file "
-        "(e.g. ['0.weight', '0.bias']) and 1 in the file fit nothing (e.g. "
-        "['1.weight']). Check that the config matches the checkpoint.")
+    msg = str(err.value)
+    assert msg.startswith(f'{path} does not fit the model: ')
+    assert "2 weights missing (e.g. ['0.bias', '0.weight'])" in msg
+    assert "1 unexpected (e.g. ['1.weight'])" in msg
 
 
 def test_classifier_file_with_official_backbone_names_loads(
@@ -118,8 +121,8 @@ def test_pretrained_init_refuses_weights_the_model_has_no_place_for(
                        r'|mlp_in|norm1_proj|proj|norm2_proj)\.')
     dropped = sum(bool(inner.match(k)) for k in timm_s.state_dict())
     msg = str(err.value)
-    assert msg.startswith(f'{path}: {dropped} backbone weights of the file '
-                          "have no place in the model, e.g. ['blocks.1.")
+    assert msg.startswith(f'{path} does not fit the model: ')
+    assert f"{dropped} unexpected (e.g. ['blocks.1." in msg
     assert 'inner_block_indices' in msg
     assert all(
         torch.equal(v, before[k]) for k, v in model.state_dict().items())
@@ -211,3 +214,36 @@ def test_detector_file_with_official_backbone_names_loads(tmp_path, timm_s):
     load_checkpoint(model, str(path))
     assert torch.equal(model.neck.weight, torch.ones(2, 2))
     torch.testing.assert_close(model.backbone.patch_pos, official['outer_pos'])
+
+
+def test_a_refused_load_leaves_the_model_as_it_was(tmp_path, timm_s):
+    """A head of another class count (the backbone would fit) and a backbone
+    with weights missing: every load path refuses before writing one."""
+    official = official_state_dict(timm_s)
+    release = tmp_path / 'tnt_s.pth.tar'
+    torch.save(official, release)
+    partial = tmp_path / 'partial.pth'
+    torch.save(
+        {
+            k: v
+            for k, v in official['state_dict'].items() if 'blocks.11.' not in k
+        }, partial)
+    classifier = build_classifier('tnt-s_16xb64_in1k.py')
+    classifier.head.fc = nn.Linear(384, 10)
+    backbone = TNT(
+        arch='s', init_cfg=dict(type='Pretrained', checkpoint=str(partial)))
+    loads = {
+        'load_checkpoint, other head':
+        (classifier, lambda: load_checkpoint(classifier, str(release))),
+        'check_fits, other head':
+        (classifier, lambda: check_fits(classifier, str(release))),
+        'Pretrained, weights missing': (backbone, backbone.init_weights),
+        'load_checkpoint, weights missing':
+        (backbone, lambda: load_checkpoint(backbone, str(partial))),
+    }
+    for name, (model, load) in loads.items():
+        before = {k: v.clone() for k, v in model.state_dict().items()}
+        with pytest.raises(CheckpointFormatError):
+            load()
+        after = model.state_dict()
+        assert all(torch.equal(after[k], v) for k, v in before.items()), name

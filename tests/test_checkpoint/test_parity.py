@@ -177,7 +177,9 @@ def test_state_dict_found_under_each_key_releases_use(key):
     # mmengine/mmpretrain: state_dict; DeiT-style releases: model; timm's
     # train script: state_dict_ema; a pickled DataParallel: module
     sd = {'outer_pos': torch.zeros(1)}
-    assert unwrap({key: sd, 'meta': {}}) is sd
+    assert unwrap({key: sd, 'meta': {}}) == sd
     if key != 'state_dict':  # state_dict comes first
-        assert unwrap({key: {'x': 1}, 'state_dict': sd}) is sd
-    assert unwrap(sd) is sd
+        assert unwrap({key: {'x': 1}, 'state_dict': sd}) == sd
+    assert unwrap(sd) == sd
+    # DDP's module. prefix goes, in every wrapper
+    assert unwrap({key: {'module.outer_pos': sd['outer_pos']}}) == sd

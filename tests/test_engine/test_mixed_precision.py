@@ -8,8 +8,8 @@ import torch
 from mmpretrain.structures import DataSample
 from sklearn.datasets import load_digits
 
-from mmtnt.engine import MixedPrecisionOptimWrapper, amp_dtype
-from mmtnt.utils import amp_optim_wrapper
+from mmtnt.engine import (MixedPrecisionOptimWrapper, amp_dtype,
+                          amp_optim_wrapper)
 from tests.helpers import build_classifier
 
 

@@ -1,6 +1,6 @@
 """The ``compile`` config option on the classification, detection and
 segmentation configs: tools/train.py compiles the model's forward with
-torch.compile (mmtnt.utils.launch.compile_model), and the compiled model
+torch.compile (mmtnt.runs.launch.compile_model), and the compiled model
 computes the losses of the eager one.
 
 The ``aot_eager`` backend traces with dynamo and AOT autograd as inductor does

@@ -34,8 +34,10 @@ def photo_files(tmp_path_factory):
 def tool(name, monkeypatch):
     """The ``main`` of a figure command, run in-process (as ``python
     tools/visualization/NAME.py`` would, without the start-up)."""
+    folder = osp.join(ROOT, 'tools', 'visualization')
+    monkeypatch.syspath_prepend(folder)  # as python puts a script's folder
     spec = importlib.util.spec_from_file_location(
-        name, osp.join(ROOT, 'tools', 'visualization', f'{name}.py'))
+        name, osp.join(folder, f'{name}.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.main

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from mmtnt.utils import load_config
+from mmtnt.utils import ConfigError, load_config
 from tests.helpers import ROOT
 
 
@@ -29,10 +29,10 @@ def test_mmtnt_scope_inherits_and_builds_in_the_task_scope(tmp_path):
 def test_missing_package_config_names_the_config_folder(tmp_path):
     child = tmp_path / 'child.py'
     child.write_text("_base_ = 'mmdet::faster_rcnn/no-such-config.py'\n")
-    with pytest.raises(SystemExit) as err:
+    with pytest.raises(ConfigError) as err:
         load_config(str(child))
     message = str(err.value)
-    assert message.startswith(f'error: {child}: a _base_ config is missing')
+    assert message.startswith(f'{child}: a _base_ config is missing')
     assert "The package's configs are in " in message and message.rstrip(
         '.').endswith('mmdet/.mim/configs')
 
@@ -41,7 +41,7 @@ def test_unknown_package_scope_lists_the_known_ones(tmp_path):
     child = tmp_path / 'child.py'
     child.write_text("_base_ = 'mmfoo::bar/baz.py'\n")
     with pytest.raises(
-            SystemExit, match='Known package scopes: .*mmdet::.*mmtnt::'):
+            ConfigError, match='Known package scopes: .*mmdet::.*mmtnt::'):
         load_config(str(child))
 
 
@@ -65,5 +65,5 @@ def test_missing_pkg_resources_says_which_setuptools(tmp_path):
 
 def test_missing_config_file():
     with pytest.raises(
-            SystemExit, match="config file 'nope.py' does not exist"):
+            ConfigError, match="config file 'nope.py' does not exist"):
         load_config('nope.py')

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import torch
 
-from mmtnt.utils.launch import set_rank_variables, use_cuda
+from mmtnt.runs import LaunchError, set_rank_variables, use_cuda
 from tests.helpers import DIGITS_CONFIG, ROOT, digits_options
 
 SMI = osp.join(ROOT, 'tests', 'data', 'nvidia_smi')
@@ -27,10 +27,10 @@ def test_gpu_machine_without_usable_cuda_stops_with_one_line(
         tmp_path, monkeypatch):
     monkeypatch.setenv('PATH', fake_smi_path(tmp_path))
     monkeypatch.setenv('FAKE_NVIDIA_SMI', osp.join(SMI, 'h100_r580'))
-    with pytest.raises(SystemExit) as err:
+    with pytest.raises(LaunchError) as err:
         use_cuda('auto', environ={})
     assert str(err.value) == (
-        'error: no usable GPU (nvidia-smi lists 1 GPU(s)): torch '
+        'no usable GPU (nvidia-smi lists 1 GPU(s)): torch '
         f'{torch.__version__} cannot use the GPUs (GPU 0 NVIDIA H100 80GB '
         'HBM3 (sm_90); driver 580.95.05 (CUDA 13.0)): '
         'torch.cuda.is_available() is False; check that this process can '
@@ -45,9 +45,9 @@ def test_gpu_machine_without_usable_cuda_stops_with_one_line(
 ])
 def test_gpu_variables_without_cuda_stop(variable, monkeypatch):
     monkeypatch.setenv('PATH', '/usr/bin:/bin')  # no nvidia-smi
-    with pytest.raises(SystemExit) as err:
+    with pytest.raises(LaunchError) as err:
         use_cuda('auto', environ={variable: '0,1'})
-    assert str(err.value).startswith(f'error: no usable GPU ({variable}=0,1):'
+    assert str(err.value).startswith(f'no usable GPU ({variable}=0,1):'
                                      ' torch.cuda.is_available() is False')
 
 
@@ -56,7 +56,7 @@ def test_no_gpu_at_all_runs_on_cpu_and_cuda_when_asked_stops(monkeypatch):
     monkeypatch.setenv('PATH', '/usr/bin:/bin')
     assert use_cuda('auto', environ={}) is False
     assert use_cuda('auto', environ={'CUDA_VISIBLE_DEVICES': ''}) is False
-    with pytest.raises(SystemExit, match='^error: no usable GPU'):
+    with pytest.raises(LaunchError, match='^no usable GPU'):
         use_cuda('cuda', environ={})
 
 
@@ -70,7 +70,7 @@ def test_mpi_local_rank_is_open_mpis():
     environ = {'OMPI_COMM_WORLD_LOCAL_RANK': '3', 'LOCAL_RANK': '0'}
     set_rank_variables('mpi', environ)
     assert environ['LOCAL_RANK'] == '3'
-    with pytest.raises(SystemExit, match='needs Open MPI'):
+    with pytest.raises(LaunchError, match='needs Open MPI'):
         set_rank_variables('mpi', {})
 
 

@@ -20,10 +20,10 @@ import platform
 import statistics
 
 import torch
+# the models and the timer, beside this file (tools/ is no package)
+from benchmark_models import (DEFAULT_MODELS, DTYPES, REFERENCE, TABLE5,
+                              StepTimer, build_model, tune_malloc)
 from mmengine.utils import ProgressBar
-
-from mmtnt.utils.benchmark import (DEFAULT_MODELS, DTYPES, REFERENCE, TABLE5,
-                                   StepTimer, build_model, tune_malloc)
 
 
 def import_libraries():

@@ -11,11 +11,13 @@ v), which is how mmtnt runs attention. mmcv's counter (and mmpretrain's
 metafile: 3.36 G for TNT-S) skips those matmuls and LayerNorm.
 """
 import argparse
+import sys
 
 from mmengine.config import DictAction
 from mmengine.registry import MODELS, init_default_scope
 
-from mmtnt.utils import load_config, setup_env
+from mmtnt.runs import USER_ERRORS, error_line, setup_env
+from mmtnt.utils import load_config
 from mmtnt.utils.complexity import count_flops
 
 
@@ -41,4 +43,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except USER_ERRORS as err:
+        sys.exit(error_line(err))

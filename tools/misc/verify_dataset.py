@@ -11,6 +11,7 @@ segmentation label maps against their image's size and the classes. Exits 1 if
 anything is broken.
 """
 import argparse
+import sys
 
 import numpy as np
 from mmengine.config import DictAction
@@ -19,7 +20,8 @@ from mmengine.utils import ProgressBar
 
 from mmtnt.datasets.sample_checks import (check_annotation, check_image_file,
                                           open_image, pipeline_backend_args)
-from mmtnt.utils import check_data, load_config, setup_env
+from mmtnt.runs import USER_ERRORS, check_data, error_line, setup_env
+from mmtnt.utils import load_config
 
 
 def check_seg_map(info, num_classes, backend_args=None):
@@ -109,4 +111,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except USER_ERRORS as err:
+        sys.exit(error_line(err))

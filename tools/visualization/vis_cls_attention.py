@@ -7,9 +7,9 @@ for rollout.
 import sys
 
 import matplotlib
+from figure_cli import done, load, parser
 
 from mmtnt.visualization import TNTProbe, draw_cls_attention
-from mmtnt.visualization.cli import done, load, parser
 from mmtnt.visualization.figures import save
 
 

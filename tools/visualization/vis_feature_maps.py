@@ -10,10 +10,9 @@ here.
 """
 import matplotlib
 import numpy as np
+from figure_cli import block_indices, blocks_arg, done, load, parser
 
 from mmtnt.visualization import TNTProbe, draw_feature_maps
-from mmtnt.visualization.cli import (block_indices, blocks_arg, done, load,
-                                     parser)
 from mmtnt.visualization.figures import save
 
 

@@ -5,10 +5,9 @@ head (Fig. 5).
         --out-file F.png [--patch ROW COL] [--query WORD] [--blocks 1 6 12]
 """
 import matplotlib
+from figure_cli import block_indices, blocks_arg, done, load, parser
 
 from mmtnt.visualization import TNTProbe, draw_inner_attention
-from mmtnt.visualization.cli import (block_indices, blocks_arg, done, load,
-                                     parser)
 from mmtnt.visualization.figures import save
 
 

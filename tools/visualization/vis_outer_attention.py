@@ -5,10 +5,9 @@
         --out-file F.png [--patch ROW COL] [--blocks 1 6 12]
 """
 import matplotlib
+from figure_cli import block_indices, blocks_arg, done, load, parser
 
 from mmtnt.visualization import TNTProbe, draw_outer_attention
-from mmtnt.visualization.cli import (block_indices, blocks_arg, done, load,
-                                     parser)
 from mmtnt.visualization.figures import save
 
 

@@ -17,6 +17,7 @@ import sys
 import matplotlib
 import matplotlib.pyplot as plt
 import torch
+from figure_cli import done
 from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
@@ -24,9 +25,9 @@ from mmengine.utils import ProgressBar
 from sklearn.manifold import TSNE
 
 from mmtnt.apis import get_model
-from mmtnt.utils import check_data, load_config
+from mmtnt.runs import USER_ERRORS, check_data, error_line
+from mmtnt.utils import load_config
 from mmtnt.visualization import TNTProbe
-from mmtnt.visualization.cli import done
 from mmtnt.visualization.figures import DPI, save
 from mmtnt.visualization.loading import init_quietly
 
@@ -120,4 +121,7 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except USER_ERRORS as err:
+        sys.exit(error_line(err))

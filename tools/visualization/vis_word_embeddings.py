@@ -5,10 +5,9 @@ block (Fig. 4).
         --out-file F.png [--blocks 1 6 12]
 """
 import matplotlib
+from figure_cli import block_indices, blocks_arg, done, load, parser
 
 from mmtnt.visualization import TNTProbe, draw_word_embeddings
-from mmtnt.visualization.cli import (block_indices, blocks_arg, done, load,
-                                     parser)
 from mmtnt.visualization.figures import save
 
 

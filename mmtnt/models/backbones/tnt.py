@@ -481,11 +481,16 @@ class TNT(BaseBackbone):
             if p is not None:
                 trunc_normal_(p, std=.02)
 
-    def _adapt_checkpoint(self, module, state_dict, prefix, *args):
-        """Load-state-dict pre-hook: foreign formats are converted, a wrong
-        layout raises and the sentence position encoding is resized to this
-        grid (:func:`adapt_state_dict`)."""
+    def adapt_state_dict(self, state_dict, prefix=''):
+        """Make the ``prefix`` part of ``state_dict`` fit this backbone, in
+        place: foreign formats are converted, a wrong layout, missing or
+        misshapen weights raise and the sentence position encoding is resized
+        to this grid (:func:`mmtnt.checkpoint.adapt_state_dict`)."""
         adapt_state_dict(self, state_dict, prefix)
+
+    def _adapt_checkpoint(self, module, state_dict, prefix, *args):
+        """Load-state-dict pre-hook: :meth:`adapt_state_dict`."""
+        self.adapt_state_dict(state_dict, prefix)
 
     def sentence_pos(self, grid):
         """Sentence position encoding for a (h, w) grid, interpolated when it

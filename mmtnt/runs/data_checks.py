@@ -1,10 +1,11 @@
 """Checks of a config's data before a run starts: missing folders and files,
-unpaired labels.
-"""
+unpaired labels, padding a detector cannot take."""
 import os
 import os.path as osp
 
 from mmengine import fileio
+
+from .errors import DataError
 
 
 def dataset_backend_args(dataset):
@@ -19,9 +20,8 @@ def dataset_backend_args(dataset):
 
 
 def check_data(cfg, loaders):
-    """Stop early, naming the key, when a dataloader's data_root or ann_file is
-    missing.
-    """
+    """Raise :class:`DataError`, naming the key, when a dataloader's data_root
+    or ann_file is missing (or a check below fails)."""
     for loader in loaders:
         dataset = (cfg.get(loader) or {}).get('dataset')
         while isinstance(
@@ -33,17 +33,15 @@ def check_data(cfg, loaders):
         root = dataset.get('data_root') or ''
         backend_args = dataset_backend_args(dataset)
         if root and not fileio.isdir(root, backend_args=backend_args):
-            raise SystemExit(
-                f'error: {loader}.dataset.data_root={root!r} does not exist. '
-                'Prepare the dataset '
-                f'(docs/dataset_prepare.md) or point to it with --cfg-options '
-                f'{loader}.dataset.data_root=/path/to/data')
+            raise DataError(
+                f'{loader}.dataset.data_root={root!r} does not exist. Prepare the dataset (docs/dataset_prepare.md) or point to it with --cfg-options {loader}.dataset.data_root=/path/to/data'  # noqa: E501
+            )
         ann = dataset.get('ann_file') or ''
         path = osp.join(root, ann) if ann and not osp.isabs(ann) else ann
         if ann and not fileio.isfile(path, backend_args=backend_args):
-            raise SystemExit(
-                f'error: {loader}.dataset.ann_file {path!r} does not exist '
-                f'(data_root={root!r}, ann_file={ann!r}).')
+            raise DataError(
+                f'{loader}.dataset.ann_file {path!r} does not exist (data_root={root!r}, ann_file={ann!r}).'  # noqa: E501
+            )
         if not backend_args:  # lists local folders
             check_pairs(loader, dataset, root)
     # COCO-style metrics read the annotation file themselves
@@ -56,11 +54,9 @@ def check_data(cfg, loaders):
                                                           dict) else None
             if ann and not osp.isfile(ann):
                 name = f'{key}[{i}]' if isinstance(evaluators, list) else key
-                raise SystemExit(
-                    f'error: {name}.ann_file {ann!r} does not exist; point it '
-                    'at '
-                    "the split's annotation json (--cfg-options "
-                    f"{name}.ann_file=...).")
+                raise DataError(
+                    f"{name}.ann_file {ann!r} does not exist; point it at the split's annotation json (--cfg-options {name}.ann_file=...)."  # noqa: E501
+                )
     check_padding(cfg)
 
 
@@ -76,10 +72,9 @@ def check_pairs(loader, dataset, root):
         osp.join(root, prefix[k]) for k in ('img_path', 'seg_map_path'))
     for d, key in ((img_dir, 'img_path'), (seg_dir, 'seg_map_path')):
         if not osp.isdir(d):
-            raise SystemExit(
-                f'error: {loader}.dataset.data_prefix.{key} folder {d!r} does '
-                'not '
-                'exist (docs/dataset_prepare.md shows the layout).')
+            raise DataError(
+                f'{loader}.dataset.data_prefix.{key} folder {d!r} does not exist (docs/dataset_prepare.md shows the layout).'  # noqa: E501
+            )
     img_suffix = dataset.get('img_suffix', '.jpg')
     seg_suffix = dataset.get('seg_map_suffix', '.png')
     images = {
@@ -91,16 +86,13 @@ def check_pairs(loader, dataset, root):
         for f in os.listdir(seg_dir) if f.endswith(seg_suffix)
     }
     for name in sorted(images - labels)[:1]:
-        raise SystemExit(
-            f'error: {osp.join(img_dir, name + img_suffix)} has no annotation '
-            f'{osp.join(seg_dir, name + seg_suffix)}; every image needs a '
-            'label '
-            'map of the same name (or remove the image).')
+        raise DataError(
+            f'{osp.join(img_dir, name + img_suffix)} has no annotation {osp.join(seg_dir, name + seg_suffix)}; every image needs a label map of the same name (or remove the image).'  # noqa: E501
+        )
     for name in sorted(labels - images)[:1]:
-        raise SystemExit(
-            f'error: {osp.join(seg_dir, name + seg_suffix)} has no image '
-            f'{osp.join(img_dir, name + img_suffix)}; remove the stray label '
-            'map.')
+        raise DataError(
+            f'{osp.join(seg_dir, name + seg_suffix)} has no image {osp.join(img_dir, name + img_suffix)}; remove the stray label map.'  # noqa: E501
+        )
 
 
 def check_padding(cfg):
@@ -115,9 +107,7 @@ def check_padding(cfg):
     # TNT pads any size to whole patches; a pyramid that halves the patch grid
     # needs it even.
     need = 2 * backbone.get('patch_size', 16)
-    why = (f"TNT's patch grid ({need // 2} px patches) is halved by "
-           "TNTFeaturePyramid, so it must "
-           'be even')
+    why = f"TNT's patch grid ({need // 2} px patches) is halved by TNTFeaturePyramid, so it must be even"  # noqa: E501
     necks = model.get('neck') or []
     if not any(
             str(neck.get('type', '')).endswith('TNTFeaturePyramid')
@@ -126,11 +116,6 @@ def check_padding(cfg):
         return
     divisor = (model.get('data_preprocessor') or {}).get('pad_size_divisor', 1)
     if divisor % need:
-        raise SystemExit(
-            f'error: model.data_preprocessor.pad_size_divisor={divisor} '
-            'cannot pad the images to '
-            f'sizes this model can take: {why}, so every batch must be padded '
-            'to a multiple of '
-            f'{need}. Set pad_size_divisor={need} in the config (or '
-            '--cfg-options '
-            f'model.data_preprocessor.pad_size_divisor={need}).')
+        raise DataError(
+            f'model.data_preprocessor.pad_size_divisor={divisor} cannot pad the images to sizes this model can take: {why}, so every batch must be padded to a multiple of {need}. Set pad_size_divisor={need} in the config (or --cfg-options model.data_preprocessor.pad_size_divisor={need}).'  # noqa: E501
+        )

@@ -1,4 +1,4 @@
-"""Models and steps timed by tools/analysis_tools/benchmark.py and
+"""Models and steps timed by benchmark.py beside this file and
 tests/benchmarks: mmtnt's TNT, timm's TNT-S and DeiT-S, mmpretrain's TNT-S."""
 import ctypes
 import time

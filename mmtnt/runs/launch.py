@@ -1,8 +1,6 @@
-"""Starting and ending a run of mmtnt's tools: process group, runner, one-line
-errors.
-"""
+"""Starting and ending a run of mmtnt's tools: task check, device, process
+group, runner."""
 import os
-import pickle
 
 import torch
 import torch.distributed as dist
@@ -10,10 +8,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmtnt.checkpoint import (TRUST_VARIABLE, CheckpointFormatError,
-                              checkpoint_types_allowed, refused_type)
-from mmtnt.engine import BrokenSampleError, NonFiniteLossError
-from .cuda_env import cuda_problem, gpu_signs, read_machine
+from mmtnt.utils.cuda_env import cuda_problem, gpu_signs, read_machine
+from .errors import LaunchError
 
 TASK_SCOPES = ('mmpretrain', 'mmdet', 'mmseg')
 
@@ -38,10 +34,9 @@ def setup_env(cfg, launcher, device='auto'):
     """
     scope = cfg.get('default_scope', 'mmpretrain')
     if scope not in TASK_SCOPES:
-        raise SystemExit(
-            f"error: default_scope={scope!r} in the config; mmtnt's tools run "
-            "'mmpretrain' (classification), 'mmdet' (detection) or 'mmseg' "
-            '(segmentation) configs.')
+        raise LaunchError(
+            f"default_scope={scope!r} in the config; mmtnt's tools run 'mmpretrain' (classification), 'mmdet' (detection) or 'mmseg' (segmentation) configs."  # noqa: E501
+        )
     set_rank_variables(launcher)
     if use_cuda(device):
         tf32 = bool(cfg.get('tf32', True))
@@ -54,10 +49,9 @@ def setup_env(cfg, launcher, device='auto'):
     if launcher == 'none':
         return
     if launcher != 'pytorch':
-        raise SystemExit(
-            f'error: --launcher {launcher} needs GPUs; on CPU use '
-            'tools/dist_train.sh '
-            '(torchrun, --launcher pytorch).')
+        raise LaunchError(
+            f'--launcher {launcher} needs GPUs; on CPU use tools/dist_train.sh (torchrun, --launcher pytorch).'  # noqa: E501
+        )
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')
     # mmengine's default DDP wrapper passes device_ids=[LOCAL_RANK], which DDP
@@ -92,10 +86,9 @@ def set_rank_variables(launcher, environ=None):
     environ = os.environ if environ is None else environ
     if launcher == 'mpi':
         if 'OMPI_COMM_WORLD_LOCAL_RANK' not in environ:
-            raise SystemExit(
-                'error: --launcher mpi needs Open MPI\'s mpirun (it sets '
-                'OMPI_COMM_WORLD_LOCAL_RANK, unset here); start the job with '
-                'mpirun, or use tools/dist_train.sh.')
+            raise LaunchError(
+                "--launcher mpi needs Open MPI's mpirun (it sets OMPI_COMM_WORLD_LOCAL_RANK, unset here); start the job with mpirun, or use tools/dist_train.sh."  # noqa: E501
+            )
         environ['LOCAL_RANK'] = environ['OMPI_COMM_WORLD_LOCAL_RANK']
     elif launcher == 'slurm' and 'MASTER_PORT' not in environ:
         environ['MASTER_PORT'] = str(20000 +
@@ -106,7 +99,7 @@ def set_rank_variables(launcher, environ=None):
 
 
 def use_cuda(device='auto', environ=None):
-    """Whether the run uses CUDA; stops with one line where the machine has
+    """Whether the run uses CUDA; :class:`LaunchError` where the machine has
     GPUs that CUDA cannot use and CPU was not asked for (``device='cpu'``)."""
     environ = os.environ if environ is None else environ
     if device == 'cpu':
@@ -121,9 +114,9 @@ def use_cuda(device='auto', environ=None):
     problem = cuda_problem(machine, environ) or (
         'torch.cuda.is_available() is False and nvidia-smi lists no GPU')
     found = '; '.join(signs) or 'no GPU found'
-    raise SystemExit(
-        f'error: no usable GPU ({found}): {problem}. Nothing was started; '
-        'to run on CPU anyway, pass --device cpu.')
+    raise LaunchError(
+        f'no usable GPU ({found}): {problem}. Nothing was started; to run on CPU anyway, pass --device cpu.'  # noqa: E501
+    )
 
 
 def describe_run(runner):
@@ -176,31 +169,6 @@ def compile_model(runner, compile_cfg):
     runner.logger.info(
         f'mmtnt: compiled the model\'s forward with torch.compile({kwargs}); '
         'the first iterations will be slow.')
-
-
-def run(runner_call, checkpoint_hint=''):
-    """Call ``runner_call`` with the checkpoint types of real checkpoints
-    allowed to load (:func:`mmtnt.checkpoint.checkpoint_types_allowed`); a
-    checkpoint that does not fit the model, or that needs any other type, exits
-    with one line."""
-    try:
-        with checkpoint_types_allowed():
-            return runner_call()
-    except CheckpointFormatError as err:
-        raise SystemExit(f'error: {checkpoint_hint}{err}')
-    except (BrokenSampleError, NonFiniteLossError) as err:
-        # From a dataloader worker the message ends the traceback torch re-
-        # raises.
-        last = str(err).strip().splitlines()[-1]
-        raise SystemExit(
-            f'error: {last.split(type(err).__name__ + ": ", 1)[-1]}')
-    except pickle.UnpicklingError as err:
-        raise SystemExit(
-            f'error: {checkpoint_hint}refused to load: it needs '
-            f'{refused_type(err)}, which no real '
-            'checkpoint holds (unpickling it could run code). If you trust '
-            'this file, set '
-            f'{TRUST_VARIABLE}=1.')
 
 
 def finish():

@@ -1,14 +1,13 @@
-"""Arguments shared by the figure commands: CONFIG CHECKPOINT IMAGE... --out-
-file.
-"""
+"""Arguments shared by the figure commands beside this file: CONFIG
+CHECKPOINT IMAGE... --out-file; bad input exits with one line."""
 import argparse
 import os.path as osp
 import sys
 
 from mmengine.config import DictAction
 
-from mmtnt.utils import load_config
-from .loading import load_backbone_and_images
+from mmtnt.utils import ConfigError, load_config
+from mmtnt.visualization.loading import load_backbone_and_images
 
 
 def parser(description, default_size=224, several_images=False):
@@ -45,13 +44,15 @@ def load(args):
     """(backbone, inputs, rgbs) for parsed ``args``; exits with one line on bad
     input.
     """
-    cfg = load_config(args.config, args.cfg_options)
+    try:
+        cfg = load_config(args.config, args.cfg_options)
+    except ConfigError as err:
+        sys.exit(f'error: {err}')
     checkpoint = None if args.checkpoint == 'random' else args.checkpoint
     if checkpoint is not None and not osp.isfile(checkpoint):
         sys.exit(
-            f"error: checkpoint {checkpoint} does not exist (pass 'random' "
-            "for a randomly "
-            'initialised model).')
+            f"error: checkpoint {checkpoint} does not exist (pass 'random' for a randomly initialised model)."  # noqa: E501
+        )
     try:
         return load_backbone_and_images(cfg, checkpoint, args.images,
                                         args.size, args.device)
