@@ -1,29 +1,20 @@
-# mmpretrain's runtime: loggers, checkpoints, visualiser. Tasks override
-# default_scope.
+# mmpretrain's runtime (loggers, checkpoints, visualiser) with mmtnt's hooks.
+_base_ = './mmtnt_hooks.py'
 default_scope = 'mmpretrain'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # mmtnt_atomic: written to a temporary file and renamed, so a killed run
-    # never leaves a truncated checkpoint (mmtnt/fileio.py).
     checkpoint=dict(
         type='CheckpointHook',
         interval=1,
-        max_keep_ckpts=3,
         save_best='auto',
-        backend_args=dict(backend='mmtnt_atomic')),
+        **_base_.mmtnt_hooks.checkpoint),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
-    # Augmentation and dropout drawn from (seed, position): --resume ends where
-    # an uninterrupted run ends (mmtnt/engine/exact_resume.py).
-    exact_resume=dict(type='mmtnt.ExactResumeHook'),
-    # A broken image or label stops the run naming the file (skip=True: skipped
-    # and counted); a NaN/inf loss stops it before the weights change
-    # (skip=True: the step is skipped).
-    broken_data=dict(type='mmtnt.BrokenDataHook', skip=False),
-    non_finite_loss=dict(type='mmtnt.NonFiniteLossHook', skip=False),
+    exact_resume=_base_.mmtnt_hooks.exact_resume,
+    broken_data=_base_.mmtnt_hooks.broken_data,
 )
 
 # TF32 for float32 matmuls and convolutions on Ampere and newer GPUs (10-bit

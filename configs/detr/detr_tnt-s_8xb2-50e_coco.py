@@ -3,11 +3,11 @@
 # x0.1 and gradient clip 0.1) with TNT-S instead of ResNet-50 (the last block's
 # stride-16 map, 2x2 average pooled to stride 32) and PVT's DETR schedule that
 # the paper follows: multi-scale 640-800, 50 epochs, step at 33.
-_base_ = 'mmdet::detr/detr_r50_8xb2-150e_coco.py'
-
-pretrained = ('https://github.com/huawei-noah/Efficient-AI-Backbones/'
-              'releases/download/tnt/'
-              'tnt_s_81.5.pth.tar')
+_base_ = [
+    'mmdet::detr/detr_r50_8xb2-150e_coco.py',
+    '../_base_/models/tnt_s_release.py',
+    '../_base_/mmtnt_hooks.py',
+]
 model = dict(
     data_preprocessor=dict(
         mean=[127.5, 127.5,
@@ -25,7 +25,9 @@ model = dict(
         # Any TNT checkpoint (official, timm, mmpretrain, mmtnt) loads with
         # this prefix.
         init_cfg=dict(
-            type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+            type='Pretrained',
+            checkpoint=_base_.tnt_s_release,
+            prefix='backbone.')),
     neck=[
         dict(
             type='mmtnt.TNTFeaturePyramid',
@@ -65,11 +67,6 @@ param_scheduler = [
         milestones=[33],
         gamma=0.1)
 ]
-# mmtnt's guarantees (docs/reliability.md): atomic checkpoints, exact
-# resumption, broken data and non-finite losses named in one line.
-default_hooks = dict(
-    checkpoint=dict(
-        max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')),
-    exact_resume=dict(type='mmtnt.ExactResumeHook'),
-    broken_data=dict(type='mmtnt.BrokenDataHook', skip=False),
-    non_finite_loss=dict(type='mmtnt.NonFiniteLossHook', skip=False))
+default_hooks = _base_.mmtnt_hooks  # docs/reliability.md
+# a NaN/inf loss stops every rank
+optim_wrapper = dict(type='mmtnt.GuardedOptimWrapper')

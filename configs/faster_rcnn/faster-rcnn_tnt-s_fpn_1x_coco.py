@@ -4,11 +4,11 @@
 # strides 4-32 by 4x4 (de)convolutions (mmtnt.TNTFeaturePyramid) instead of
 # ResNet-50, and AdamW instead of SGD 0.02, which does not suit a transformer
 # backbone (lr and decay as mmdet's Swin/ViT 1x configs).
-_base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
-
-pretrained = ('https://github.com/huawei-noah/Efficient-AI-Backbones/'
-              'releases/download/tnt/'
-              'tnt_s_81.5.pth.tar')
+_base_ = [
+    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py',
+    '../_base_/models/tnt_s_release.py',
+    '../_base_/mmtnt_hooks.py',
+]
 model = dict(
     data_preprocessor=dict(
         mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5]),  # TNT's
@@ -23,7 +23,9 @@ model = dict(
         # Any TNT checkpoint (official, timm, mmpretrain, mmtnt) loads with
         # this prefix.
         init_cfg=dict(
-            type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+            type='Pretrained',
+            checkpoint=_base_.tnt_s_release,
+            prefix='backbone.')),
     neck=[
         dict(
             type='mmtnt.TNTFeaturePyramid',
@@ -38,6 +40,7 @@ model = dict(
     ])
 
 optim_wrapper = dict(
+    type='mmtnt.GuardedOptimWrapper',  # a NaN/inf loss stops every rank
     optimizer=dict(
         _delete_=True,
         type='AdamW',
@@ -47,17 +50,6 @@ optim_wrapper = dict(
     paramwise_cfg=dict(
         norm_decay_mult=0.,
         bias_decay_mult=0.,
-        custom_keys={
-            '.cls_token': dict(decay_mult=0.),
-            '.patch_pos': dict(decay_mult=0.),
-            '.pixel_pos': dict(decay_mult=0.),
-        }))
+        custom_keys=_base_.tnt_no_decay))
 
-# mmtnt's guarantees (docs/reliability.md): atomic checkpoints, exact
-# resumption, broken data and non-finite losses named in one line.
-default_hooks = dict(
-    checkpoint=dict(
-        max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')),
-    exact_resume=dict(type='mmtnt.ExactResumeHook'),
-    broken_data=dict(type='mmtnt.BrokenDataHook', skip=False),
-    non_finite_loss=dict(type='mmtnt.NonFiniteLossHook', skip=False))
+default_hooks = _base_.mmtnt_hooks  # docs/reliability.md

@@ -1,9 +1,10 @@
 # The main job: a small TNT trained from scratch on real handwritten digits, on
-# CPU. make demo   (= tools/demo.sh: writes data/digits, trains, tests,
-# predicts) The paper's network (official layout, sentence + word position
-# encodings, inner and outer transformers) scaled down: the 8x8 digits upscaled
-# to 16x16 and cut into 2x2 sentences of 8x8 pixels, each cut into 4x4 words
-# (7x7 stride-2 conv); 4 blocks, D=192, c=12.
+# CPU:
+#     make demo    (= tools/demo.sh: writes data/digits, trains, tests, predicts)  # noqa: E501
+# The paper's network (official layout, sentence + word position encodings,
+# inner and outer transformers) scaled down: the 8x8 digits upscaled to 16x16
+# and cut into 2x2 sentences of 8x8 pixels, each cut into 4x4 words (7x7
+# stride-2 conv); 4 blocks, D=192, c=12.
 _base_ = [
     '../_base_/models/tnt_s_p16.py',
     '../_base_/datasets/digits_bs64_16px.py',

@@ -4,18 +4,21 @@
 # AdamW 1e-4 and poly decay to 0 (the PVT/TNT ADE20K recipe) instead of SGD.
 _base_ = [
     '../_base_/models/trans2seg_tnt-s.py',
+    '../_base_/mmtnt_hooks.py',
     'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_40k.py',
 ]
 
 # Names the image and label files when a label is out of range or of another
-# size.
+# size: checked right after mmseg's LoadAnnotations, before any resize.
 check_label = dict(type='mmtnt.CheckSegLabel', num_classes=150)
-train_pipeline = _base_.train_pipeline[:2] + [check_label
-                                              ] + _base_.train_pipeline[2:]
-test_pipeline = _base_.test_pipeline[:3] + [check_label
-                                            ] + _base_.test_pipeline[3:]
+train_pipeline = sum(
+    ([step, check_label] if step['type'] == 'LoadAnnotations' else [step]
+     for step in _base_.train_pipeline), [])
+test_pipeline = sum(
+    ([step, check_label] if step['type'] == 'LoadAnnotations' else [step]
+     for step in _base_.test_pipeline), [])
 train_dataloader = dict(batch_size=2, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
@@ -27,15 +30,15 @@ optimizer = dict(
     betas=(0.9, 0.999),
     weight_decay=1e-4)
 optim_wrapper = dict(
+    type='mmtnt.GuardedOptimWrapper',  # a NaN/inf loss stops every rank
     optimizer=optimizer,
     paramwise_cfg=dict(
-        custom_keys={
-            '.cls_token': dict(decay_mult=0.),
-            '.patch_pos': dict(decay_mult=0.),
-            '.pixel_pos': dict(decay_mult=0.),
-            '.pos_embed': dict(decay_mult=0.),
-            '.class_embed': dict(decay_mult=0.),
-        }))
+        custom_keys=dict(
+            _base_.tnt_no_decay,
+            **{
+                '.pos_embed': dict(decay_mult=0.),  # the head's own
+                '.class_embed': dict(decay_mult=0.),
+            })))
 param_scheduler = [
     dict(
         type='PolyLR',
@@ -45,14 +48,7 @@ param_scheduler = [
         end=40000,
         by_epoch=False)
 ]
-# mmtnt's guarantees (docs/reliability.md): atomic checkpoints, exact
-# resumption, broken data and non-finite losses named in one line.
-default_hooks = dict(
-    checkpoint=dict(
-        max_keep_ckpts=3, backend_args=dict(backend='mmtnt_atomic')),
-    exact_resume=dict(type='mmtnt.ExactResumeHook'),
-    broken_data=dict(type='mmtnt.BrokenDataHook', skip=False),
-    non_finite_loss=dict(type='mmtnt.NonFiniteLossHook', skip=False))
+default_hooks = _base_.mmtnt_hooks  # docs/reliability.md
 # base_batch_size = (8 GPUs) x (2 images per GPU); tools/train.py --auto-scale-
 # lr scales lr.
 auto_scale_lr = dict(enable=False, base_batch_size=16)

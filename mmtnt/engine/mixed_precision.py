@@ -12,6 +12,7 @@ import torch
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
 from mmtnt.registry import OPTIM_WRAPPERS
+from .non_finite_loss import NonFiniteLossGuard
 
 AMP_CLIP_NORM = 5.0  # mmpretrain's Swin/DeiT-style AdamW recipes clip at 5.0
 
@@ -33,23 +34,30 @@ def amp_dtype(requested='auto', device=None, scope=None):
 
 
 @OPTIM_WRAPPERS.register_module()
-class MixedPrecisionOptimWrapper(AmpOptimWrapper):
+class MixedPrecisionOptimWrapper(NonFiniteLossGuard, AmpOptimWrapper):
     """mmengine's ``AmpOptimWrapper`` for CUDA and CPU, float16 or bfloat16.
 
     float16 scales the loss dynamically (``torch.amp.GradScaler``; a step
     whose gradients overflow is skipped and the scale lowered); bfloat16 has
     float32's range and scales nothing. Gradients are unscaled before
-    ``clip_grad``.
+    ``clip_grad``. A non-finite loss stops the run or skips its step on
+    every rank (:class:`NonFiniteLossGuard`).
 
     Args:
         dtype (str): ``'float16'`` or ``'bfloat16'``.
         loss_scale (str | float | dict): ``'dynamic'``, a fixed scale, or
             ``GradScaler`` arguments (float16 only).
+        on_nonfinite_loss (str): ``'stop'`` or ``'skip'``.
         **kwargs: ``OptimWrapper`` arguments (optimizer, clip_grad, ...).
     """
 
-    def __init__(self, dtype='bfloat16', loss_scale='dynamic', **kwargs):
+    def __init__(self,
+                 dtype='bfloat16',
+                 loss_scale='dynamic',
+                 on_nonfinite_loss='stop',
+                 **kwargs):
         OptimWrapper.__init__(self, **kwargs)  # AmpOptimWrapper needs a GPU
+        self._set_guard(on_nonfinite_loss)
         if dtype not in ('float16', 'bfloat16'):
             raise ValueError(
                 f"MixedPrecisionOptimWrapper: dtype={dtype!r}; use 'float16' "

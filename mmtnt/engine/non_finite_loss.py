@@ -1,91 +1,90 @@
-"""A NaN or infinite loss stops training with one line (or, on request, its
-step is skipped).
+"""A NaN or infinite loss stops training with one line, before the weights
+change (or, on request, its step is skipped): an optimizer wrapper.
+
+    optim_wrapper = dict(type='mmtnt.GuardedOptimWrapper',
+                         on_nonfinite_loss='stop', optimizer=...)
 """
 import torch
 import torch.distributed as dist
 from mmengine.dist import all_gather_object, get_rank, get_world_size
-from mmengine.hooks import Hook
-from mmengine.logging import print_log
+from mmengine.logging import MessageHub, print_log
+from mmengine.optim import OptimWrapper
 
-from mmtnt.registry import HOOKS
+from mmtnt.registry import OPTIM_WRAPPERS
+
+CHOICES = ('stop', 'skip')
 
 
 class NonFiniteLossError(RuntimeError):
     """The loss of a training iteration is NaN or infinite."""
 
 
-@HOOKS.register_module()
-class NonFiniteLossHook(Hook):
-    """Checks the loss before every optimizer step of this run.
+class NonFiniteLossGuard:
+    """Checks the loss in ``update_params`` before the backward pass (mixed
+    into an mmengine optimizer wrapper).
 
-    The run's own model and optimizer wrapper get a check in front of
-    ``parse_losses`` and ``update_params`` (instance attributes of this run's
-    objects; nothing else changes). The ranks decide together (one flag a
-    rank, all-reduced): a non-finite loss on any rank makes every rank raise
-    :class:`NonFiniteLossError` with the same message (also logged), naming
-    the iteration, the failing ranks and their loss terms, before the weights
-    change, so the last checkpoint stays the last good one.
+    The ranks decide together (one flag a rank on the loss's device,
+    all-reduced, read once): a non-finite loss on any rank makes every rank
+    raise :class:`NonFiniteLossError` with the same message (also logged),
+    naming the iteration and the failing ranks' losses, before the weights
+    change, so the last checkpoint stays the last good one. With
+    ``on_nonfinite_loss='skip'`` every rank skips that step instead
+    (gradients dropped, logged and counted).
 
-    Args:
-        skip (bool): Every rank skips such a step instead (gradients
-            dropped, logged and counted). Defaults to False.
+    A wrapper class mixes it in first and calls ``_set_guard`` from its
+    ``__init__``.
     """
 
-    priority = 'HIGHEST'
-
-    def __init__(self, skip=False):
-        self.skip = skip
+    def _set_guard(self, on_nonfinite_loss):
+        if on_nonfinite_loss not in CHOICES:
+            raise ValueError(
+                f"optim_wrapper.on_nonfinite_loss={on_nonfinite_loss!r}; use 'stop' or 'skip'."  # noqa: E501
+            )
+        self.on_nonfinite_loss = on_nonfinite_loss
         self.skipped = 0
-        self.terms = {}
 
-    def before_train(self, runner):
-        model = runner.model.module if hasattr(runner.model,
-                                               'module') else runner.model
-        parse_losses = model.parse_losses
+    def update_params(self, loss, step_kwargs=None, zero_kwargs=None):
+        failing = nonfinite_ranks(loss)
+        if not failing:
+            return super().update_params(loss, step_kwargs, zero_kwargs)
+        self._refuse(loss, failing)
+        self.zero_grad()
 
-        def parse_and_keep(losses):
-            loss, log_vars = parse_losses(losses)
-            self.terms = log_vars  # tensors: read only when a step fails
-            return loss, log_vars
-
-        model.parse_losses = parse_and_keep
-        optim_wrapper = runner.optim_wrapper
-        update_params = optim_wrapper.update_params
-
-        def checked_update(loss, *args, **kwargs):
-            failing = nonfinite_ranks(loss)
-            if not failing:
-                return update_params(loss, *args, **kwargs)
-            self._refuse(runner, failing)
-            optim_wrapper.zero_grad()
-
-        optim_wrapper.update_params = checked_update
-
-    def _refuse(self, runner, failing):
+    def _refuse(self, loss, failing):
         """Stop (every rank, the same message) or count a skipped step."""
+        iteration = MessageHub.get_current_instance().get_info('iter', -1) + 1
         world = get_world_size()
-        terms = ', '.join(f'{k}={float(v):.4g}' for k, v in self.terms.items())
+        losses = f'loss={float(loss):.4g}'
         where = ''
-        if world > 1:  # every rank is here: gather the failing ranks' terms
-            gathered = all_gather_object(terms)
+        if world > 1:  # every rank is here: gather the failing ranks' losses
+            gathered = all_gather_object(losses)
             where = f' on rank {", ".join(map(str, failing))} of {world}'
-            terms = '; '.join(f'rank {r}: {gathered[r]}' for r in failing)
-        if not self.skip:
-            message = (
-                f'iteration {runner.iter + 1}: the loss is not finite{where} '
-                f'({terms}); training stopped before the weights changed, the '
-                f'last checkpoint in {runner.work_dir} is intact. Lower the '
-                'lr, or skip such steps with '
-                'default_hooks.non_finite_loss.skip=True.')
+            losses = '; '.join(f'rank {r}: {gathered[r]}' for r in failing)
+        if self.on_nonfinite_loss == 'stop':
+            message = f"iteration {iteration}: the loss is not finite{where} ({losses}); training stopped before the weights changed, the last checkpoint is intact. Lower the lr, or skip such steps with optim_wrapper.on_nonfinite_loss='skip'."  # noqa: E501
             # the log keeps the reason even when the launcher kills this rank
             print_log(message, logger='current', level=40)
             raise NonFiniteLossError(message)
         self.skipped += 1
         print_log(
-            f'iteration {runner.iter + 1}: skipped a step with a non-finite '
-            f'loss{where} ({terms}); {self.skipped} skipped so far',
+            f'iteration {iteration}: skipped a step with a non-finite loss{where} ({losses}); {self.skipped} skipped so far',  # noqa: E501
             logger='current',
             level=30)
+
+
+@OPTIM_WRAPPERS.register_module()
+class GuardedOptimWrapper(NonFiniteLossGuard, OptimWrapper):
+    """mmengine's ``OptimWrapper`` that stops (or skips) a step with a
+    non-finite loss on any rank (:class:`NonFiniteLossGuard`).
+
+    Args:
+        on_nonfinite_loss (str): ``'stop'`` (default) or ``'skip'``.
+        **kwargs: ``OptimWrapper`` arguments (optimizer, clip_grad, ...).
+    """
+
+    def __init__(self, on_nonfinite_loss='stop', **kwargs):
+        super().__init__(**kwargs)
+        self._set_guard(on_nonfinite_loss)
 
 
 def nonfinite_ranks(loss):

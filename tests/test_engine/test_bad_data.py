@@ -156,7 +156,7 @@ def test_non_finite_loss_stops_before_the_weights_change(
     assert not osp.exists(osp.join(work, 'epoch_2.pth'))
     proc = run(
         ['tools/train.py', DIGITS_CONFIG, '--work-dir', work, '--resume'] +
-        opts + nan + ['default_hooks.non_finite_loss.skip=True'])
+        opts + nan + ['optim_wrapper.on_nonfinite_loss=skip'])
     assert proc.returncode == 0, proc.stderr[-2000:]
     log = proc.stdout + proc.stderr
     assert 'iteration 4: skipped a step with a non-finite loss' in log

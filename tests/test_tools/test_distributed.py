@@ -217,7 +217,7 @@ def test_nan_on_one_rank_is_one_decision_for_all(digits_root, tmp_path, skip):
         **{
             'train_dataloader.dataset.indices': 64,
             'val_dataloader.dataset.indices': 32,
-            'default_hooks.non_finite_loss.skip': skip,
+            'optim_wrapper.on_nonfinite_loss': 'skip' if skip else 'stop',
         })
     cmd, env = dist_train(work, digits_root, 29553 + skip)
     cmd = cmd[:2] + [nan_config(str(tmp_path), 3), '2', '--work-dir', work

@@ -1,9 +1,7 @@
 # Trans2Seg with a TNT-S backbone (paper Table 11): block 12's stride-16 map
 # feeds both the Trans2Seg encoder (pooled to 16x16 tokens) and the
 # high-resolution branch.
-pretrained = ('https://github.com/huawei-noah/Efficient-AI-Backbones/'
-              'releases/download/tnt/'
-              'tnt_s_81.5.pth.tar')
+_base_ = './tnt_s_release.py'
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -24,7 +22,9 @@ model = dict(
         out_type='featmap',
         drop_path_rate=0.1,
         init_cfg=dict(
-            type='Pretrained', checkpoint=pretrained, prefix='backbone.')),
+            type='Pretrained',
+            checkpoint=_base_.tnt_s_release,
+            prefix='backbone.')),
     decode_head=dict(
         type='mmtnt.Trans2SegHead',
         in_channels=(384, 384),

@@ -2,8 +2,11 @@
 # the real total batch, the DeiT rule the paper follows: 8 GPUs x 64 images ->
 # 5e-4), weight decay 0.05 except norms, biases, class token and position
 # encodings; 5 linear warm-up epochs, then cosine to 300 epochs; gradient
-# clipping as in the official code is off.
+# clipping as in the official code is off. A non-finite loss stops every rank
+# (configs/_base_/mmtnt_hooks.py).
+_base_ = '../models/tnt_s_release.py'
 optim_wrapper = dict(
+    type='mmtnt.GuardedOptimWrapper',
     optimizer=dict(
         type='AdamW', lr=1e-3, weight_decay=0.05, eps=1e-8,
         betas=(0.9, 0.999)),
@@ -11,11 +14,7 @@ optim_wrapper = dict(
         norm_decay_mult=0.0,
         bias_decay_mult=0.0,
         flat_decay_mult=0.0,
-        custom_keys={
-            '.cls_token': dict(decay_mult=0.0),
-            '.patch_pos': dict(decay_mult=0.0),
-            '.pixel_pos': dict(decay_mult=0.0),
-        }),
+        custom_keys=_base_.tnt_no_decay),
 )
 
 param_scheduler = [

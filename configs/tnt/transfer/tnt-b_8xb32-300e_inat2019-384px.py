@@ -1,6 +1,6 @@
 # Paper Table 9: TNT-B pre-trained on ImageNet, fine-tuned at 384x384 on
-# iNaturalist 2019 for 300 epochs: 83.2 top-1. tools/dist_train.sh
-# configs/tnt/transfer/tnt-b_8xb32-300e_inat2019-384px.py 8
+# iNaturalist 2019 for 300 epochs: 83.2 top-1.
+#     tools/dist_train.sh configs/tnt/transfer/tnt-b_8xb32-300e_inat2019-384px.py 8  # noqa: E501
 _base_ = [
     '../../_base_/models/tnt_b_p16_384_finetune.py',
     '../../_base_/datasets/transfer_inat2019_384.py',

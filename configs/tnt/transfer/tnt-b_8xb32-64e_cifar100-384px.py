@@ -1,6 +1,6 @@
 # Paper Table 9: TNT-B pre-trained on ImageNet, fine-tuned at 384x384 on
-# CIFAR-100 for 64 epochs: 91.1 top-1. tools/dist_train.sh
-# configs/tnt/transfer/tnt-b_8xb32-64e_cifar100-384px.py 8
+# CIFAR-100 for 64 epochs: 91.1 top-1.
+#     tools/dist_train.sh configs/tnt/transfer/tnt-b_8xb32-64e_cifar100-384px.py 8  # noqa: E501
 _base_ = [
     '../../_base_/models/tnt_b_p16_384_finetune.py',
     '../../_base_/datasets/transfer_cifar100_384.py',

@@ -1,6 +1,6 @@
 # Paper Table 9: TNT-S pre-trained on ImageNet, fine-tuned at 384x384 on Oxford
-# 102 Flowers for 300 epochs: 98.8 top-1. tools/dist_train.sh
-# configs/tnt/transfer/tnt-s_8xb64-300e_flowers102-384px.py 8
+# 102 Flowers for 300 epochs: 98.8 top-1.
+#     tools/dist_train.sh configs/tnt/transfer/tnt-s_8xb64-300e_flowers102-384px.py 8  # noqa: E501
 _base_ = [
     '../../_base_/models/tnt_s_p16_384_finetune.py',
     '../../_base_/datasets/transfer_flowers102_384.py',

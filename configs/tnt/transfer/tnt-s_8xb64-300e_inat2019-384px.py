@@ -1,6 +1,6 @@
 # Paper Table 9: TNT-S pre-trained on ImageNet, fine-tuned at 384x384 on
-# iNaturalist 2019 for 300 epochs: 81.4 top-1. tools/dist_train.sh
-# configs/tnt/transfer/tnt-s_8xb64-300e_inat2019-384px.py 8
+# iNaturalist 2019 for 300 epochs: 81.4 top-1.
+#     tools/dist_train.sh configs/tnt/transfer/tnt-s_8xb64-300e_inat2019-384px.py 8  # noqa: E501
 _base_ = [
     '../../_base_/models/tnt_s_p16_384_finetune.py',
     '../../_base_/datasets/transfer_inat2019_384.py',

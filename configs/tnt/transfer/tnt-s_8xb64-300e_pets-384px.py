@@ -1,6 +1,6 @@
 # Paper Table 9: TNT-S pre-trained on ImageNet, fine-tuned at 384x384 on
-# Oxford-IIIT Pets for 300 epochs: 94.7 top-1. tools/dist_train.sh
-# configs/tnt/transfer/tnt-s_8xb64-300e_pets-384px.py 8
+# Oxford-IIIT Pets for 300 epochs: 94.7 top-1.
+#     tools/dist_train.sh configs/tnt/transfer/tnt-s_8xb64-300e_pets-384px.py 8
 _base_ = [
     '../../_base_/models/tnt_s_p16_384_finetune.py',
     '../../_base_/datasets/transfer_pets_384.py',

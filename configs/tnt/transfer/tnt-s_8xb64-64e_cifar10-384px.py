@@ -1,6 +1,6 @@
 # Paper Table 9: TNT-S pre-trained on ImageNet, fine-tuned at 384x384 on
-# CIFAR-10 for 64 epochs: 98.7 top-1. tools/dist_train.sh
-# configs/tnt/transfer/tnt-s_8xb64-64e_cifar10-384px.py 8
+# CIFAR-10 for 64 epochs: 98.7 top-1.
+#     tools/dist_train.sh configs/tnt/transfer/tnt-s_8xb64-64e_cifar10-384px.py 8  # noqa: E501
 _base_ = [
     '../../_base_/models/tnt_s_p16_384_finetune.py',
     '../../_base_/datasets/transfer_cifar10_384.py',
