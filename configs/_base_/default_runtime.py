@@ -1,4 +1,6 @@
 # mmpretrain's runtime (loggers, checkpoints, visualiser) with mmtnt's hooks.
+# _scope_='mmpretrain': built in mmpretrain's registries also where a config
+# inherits this one through mmtnt:: (docs/registry.md).
 _base_ = './mmtnt_hooks.py'
 default_scope = 'mmpretrain'
 
@@ -12,7 +14,8 @@ default_hooks = dict(
         save_best='auto',
         **_base_.mmtnt_hooks.checkpoint),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='VisualizationHook', enable=False),
+    visualization=dict(
+        _scope_='mmpretrain', type='VisualizationHook', enable=False),
     exact_resume=_base_.mmtnt_hooks.exact_resume,
     broken_data=_base_.mmtnt_hooks.broken_data,
 )
@@ -31,7 +34,10 @@ env_cfg = dict(
 )
 
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
+visualizer = dict(
+    _scope_='mmpretrain',
+    type='UniversalVisualizer',
+    vis_backends=vis_backends)
 
 log_level = 'INFO'
 load_from = None

@@ -21,24 +21,6 @@ def register_config_scope():
     config_utils.MODULE2PACKAGE.setdefault(SCOPE, PACKAGE_LOOKUP)
 
 
-def drop_own_scope(node):
-    """Remove the ``_scope_='mmtnt'`` that mmengine gives dicts inherited
-    through ``mmtnt::``.
-
-    mmengine builds a ``pkg::`` base's objects in the scope ``pkg``; mmtnt's
-    configs are mmpretrain, mmdet or mmseg configs (their ``default_scope``),
-    so their objects are built there.
-    """
-    if isinstance(node, dict):
-        if node.get('_scope_') == SCOPE:
-            node.pop('_scope_')
-        for value in node.values():
-            drop_own_scope(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            drop_own_scope(value)
-
-
 class ConfigError(ValueError):
     """A config file that cannot be read: a missing file or base, an unknown
     package scope, or an environment mmengine cannot read scopes in."""
@@ -85,8 +67,19 @@ def load_config(path, cfg_options=None):
         ) from None
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    drop_own_scope(cfg._cfg_dict)
+    drop_collate_fn_scope(cfg)
     return cfg
+
+
+def drop_collate_fn_scope(cfg):
+    """Remove the ``_scope_`` mmengine stamps on a dataloader's
+    ``collate_fn`` dict inherited through a ``pkg::`` config: mmengine 0.10's
+    Runner passes it on to the function as an argument, which fails."""
+    for key, value in cfg.items():
+        if key.endswith('_dataloader') and isinstance(value, dict):
+            collate_fn = value.get('collate_fn')
+            if isinstance(collate_fn, dict):
+                collate_fn.pop('_scope_', None)
 
 
 def _package_folder(err):

@@ -218,20 +218,13 @@ DETR_CONFIG = 'configs/detr/detr_tnt-s_8xb2-50e_coco.py'
 FASTER_RCNN_CONFIG = 'configs/faster_rcnn/faster-rcnn_tnt-s_fpn_1x_coco.py'
 
 
-def small_detection_config(tmp_path,
-                           base,
-                           data_root,
-                           max_epochs=3,
-                           scale=(448, 288),
-                           extra=''):
-    """A child of a real detection config, as a user would write one: this data
-    root, smaller images, a fixed pipeline (so that losses of the same images
-    can be compared across epochs), serial loading and no ImageNet download."""
+def detection_data(data_root, max_epochs=3, scale=(448, 288)):
+    """The lines of a detection config a user changes for a small run: this
+    data root, smaller images, a fixed pipeline (so that losses of the same
+    images can be compared across epochs), serial loading, a short schedule."""
     data_root = data_root.rstrip('/') + '/'
-    text = f'''
-_base_ = [{osp.join(ROOT, base)!r}]
+    return f'''
 data_root = {data_root!r}
-model = dict(backbone=dict(init_cfg=None))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
@@ -257,11 +250,24 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
 test_evaluator = val_evaluator
 train_cfg = dict(max_epochs={max_epochs}, val_interval={max_epochs})
-param_scheduler = []
 default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval={max_epochs}))
 randomness = dict(seed=0)
-''' + extra
+'''
+
+
+def small_detection_config(tmp_path,
+                           base,
+                           data_root,
+                           max_epochs=3,
+                           scale=(448, 288),
+                           extra=''):
+    """A child of a real detection config, as a user would write one, with
+    :func:`detection_data` and no ImageNet download."""
+    text = (f"_base_ = [{osp.join(ROOT, base)!r}]\n"
+            'model = dict(backbone=dict(init_cfg=None))\n' +
+            detection_data(data_root, max_epochs, scale) +
+            'param_scheduler = []\n' + extra)
     path = tmp_path / f'small_{osp.basename(base)}'
     path.write_text(text)
     return str(path)

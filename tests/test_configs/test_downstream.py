@@ -2,7 +2,8 @@
 ``mmtnt::``, ``mmdet::`` and ``mmseg::`` configs with mmtnt's TNT swapped in.
 Each config trains with mmtnt's tools/train.py and with ``mim train mmtnt``, is
 tested with ``mim test mmtnt``, and its checkpoint runs in the toolbox's own
-inference API on a photograph of odd size."""
+inference API (the config read by mmengine's Config.fromfile) on a photograph
+of odd size."""
 import json
 import os
 import os.path as osp
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, detection_data
 
 pytestmark = pytest.mark.slow  # end-to-end runs of the tools
 
@@ -30,6 +31,8 @@ test_evaluator = val_evaluator
 train_cfg = dict(max_epochs=1)
 default_hooks = dict(logger=dict(interval=1))
 '''
+
+DETECTOR_DATA = '{detector_data}'  # tests.helpers.detection_data
 
 PROJECT = {
     # mmpretrain's own TNT config, its backbone replaced by mmtnt's.
@@ -60,33 +63,19 @@ model = dict(
                scales=(4, 2, 1, 0.5)),
           dict(type='FPN', in_channels=[192] * 4, out_channels=256,
                num_outs=5)])
-data_root = {data!r}
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=(320, 256), keep_ratio=True),
-    dict(type='PackDetInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(320, 256), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                    'scale_factor')),
-]
-train_dataloader = dict(num_workers=0, persistent_workers=False,
-                        dataset=dict(data_root=data_root,
-                                     pipeline=train_pipeline))
-val_dataloader = dict(num_workers=0, persistent_workers=False,
-                      dataset=dict(data_root=data_root,
-                                   pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
-test_evaluator = val_evaluator
-train_cfg = dict(max_epochs=1)
-default_hooks = dict(logger=dict(interval=1))
-''',
+''' + DETECTOR_DATA,
+    # mmtnt's own Faster R-CNN (a TNT-S release in its init_cfg) with TNT-Ti
+    # from scratch.
+    'det_from_mmtnt.py':
+    '''
+_base_ = 'mmtnt::faster_rcnn/faster-rcnn_tnt-s_fpn_1x_coco.py'
+model = dict(
+    backbone=dict(arch='ti', init_cfg=None),
+    neck=[dict(type='mmtnt.TNTFeaturePyramid', in_channels=192,
+               scales=(4, 2, 1, 0.5), downsample='conv'),
+          dict(type='FPN', in_channels=[192] * 4, out_channels=256,
+               num_outs=5)])
+''' + DETECTOR_DATA,
     # mmseg's Segmenter (ViT-T) with TNT-Ti instead of the ViT; whole-image
     # test at any size.
     'seg_from_mmseg.py':
@@ -133,8 +122,10 @@ def project(tmp_path_factory, tiny_imagenet, coco_photos, ade_photos):
     root = tmp_path_factory.mktemp('my_project')
     data = {'cls': tiny_imagenet, 'det': coco_photos + '/', 'seg': ade_photos}
     os.makedirs(root / 'configs')
+    detector_data = detection_data(coco_photos, max_epochs=1, scale=(320, 256))
     for name, text in PROJECT.items():
-        (root / 'configs' / name).write_text(text.format(data=data[name[:3]]))
+        (root / 'configs' / name).write_text(
+            text.format(data=data[name[:3]], detector_data=detector_data))
     photo = np.asarray(
         Image.open(
             osp.join(data['cls'], 'train', 'n01440760', 'astronaut.JPEG')))
@@ -212,22 +203,22 @@ def test_downstream_config_trains_tests_and_infers(project, name, tmp_path):
         cwd=project)
 
 
-# Each toolbox's own inference API on the odd-size photograph. mmengine's
-# loader (torch's weights_only=True) refuses what mmengine itself pickles in a
-# checkpoint (its message hub), so the loading happens inside mmtnt's scoped
-# allow-list; `mmtnt::` configs go through mmtnt.utils.load_config (the
-# toolboxes do not know that scope).
+# Each toolbox's own inference API on the odd-size photograph, the config read
+# with mmengine's Config.fromfile (mmengine knows the `mmtnt::` scope once
+# mmtnt is imported). mmengine's loader (torch's weights_only=True) refuses
+# what mmengine itself pickles in a checkpoint (its message hub), so the
+# loading happens inside mmtnt's scoped allow-list.
 INFERENCE = {
     'cls':
     '''
 import sys
+from mmengine.config import Config
 from mmtnt.checkpoint import checkpoint_types_allowed
-from mmtnt.utils import load_config
 from mmpretrain.apis import ImageClassificationInferencer
 config, checkpoint, image = sys.argv[1:]
 with checkpoint_types_allowed():
     inferencer = ImageClassificationInferencer(
-        load_config(config), pretrained=checkpoint, device='cpu')
+        Config.fromfile(config), pretrained=checkpoint, device='cpu')
 result = inferencer(image)[0]
 assert result['pred_label'] in (0, 1) and 0 < result['pred_score'] <= 1, result
 ''',
@@ -269,3 +260,31 @@ def test_mim_search_reads_the_model_index(tmp_path):
     assert 'config id: tnt-b-p16_official_in1k' in weights
     assert 'huawei-noah' in weights
     assert 'config id: tnt-ti-p16_in1k' not in weights  # no released weights
+
+
+def test_config_inherited_by_path_trains_with_the_toolbox_own_tools(
+        digits_root, tmp_path):
+    """`mim train mmpretrain` parses a config before anything imports mmtnt,
+    so it cannot read `mmtnt::`; a base named by its path in the installed
+    package trains, the `mmtnt.` types importing mmtnt."""
+    import mmtnt
+    base = osp.join(
+        osp.dirname(mmtnt.__file__), '.mim', 'configs', 'tnt',
+        'tnt-mini-p8_1xb64-100e_digits.py')
+    (tmp_path / 'child.py').write_text(
+        f'_base_ = {base!r}\n'
+        f'data_root = {digits_root!r}\n'
+        'train_dataloader = dict(dataset=dict(data_root=data_root, '
+        'indices=64), num_workers=0, persistent_workers=False)\n'
+        'val_dataloader = dict(dataset=dict(data_root=data_root, indices=32),'
+        ' num_workers=0, persistent_workers=False)\n'
+        'test_dataloader = val_dataloader\n'
+        'train_cfg = dict(max_epochs=1)\n')
+    work = str(tmp_path / 'work')
+    proc = run([
+        sys.executable, '-m', 'mim', 'train', 'mmpretrain', 'child.py',
+        '--work-dir', work
+    ],
+               cwd=tmp_path)
+    assert 'mmpretrain/.mim/tools/train.py' in proc.stdout
+    assert losses(work) and all(np.isfinite(losses(work)))

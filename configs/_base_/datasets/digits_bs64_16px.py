@@ -1,6 +1,8 @@
 # scikit-learn's handwritten digits in ImageNet's folder layout (written by
 # tools/dataset_converters/digits_to_imagenet.py), read by mmpretrain's
 # CustomDataset.
+# _scope_='mmpretrain': built in mmpretrain's registries also where a config
+# inherits this one through mmtnt:: (docs/registry.md).
 dataset_type = 'CustomDataset'
 data_root = 'data/digits'  # 16x16 images (the exporter's default)
 classes = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven',
@@ -18,16 +20,19 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=16, padding=2, pad_val=0),
     dict(type='PackInputs'),
 ]
+train_pipeline = [dict(step, _scope_='mmpretrain') for step in train_pipeline]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='PackInputs'),
 ]
+test_pipeline = [dict(step, _scope_='mmpretrain') for step in test_pipeline]
 
 train_dataloader = dict(
     batch_size=64,
     num_workers=2,
     persistent_workers=True,
     dataset=dict(
+        _scope_='mmpretrain',
         type=dataset_type,
         data_root=data_root,
         ann_file='meta/train.txt',
@@ -41,6 +46,7 @@ val_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     dataset=dict(
+        _scope_='mmpretrain',
         type=dataset_type,
         data_root=data_root,
         ann_file='meta/val.txt',
@@ -49,6 +55,6 @@ val_dataloader = dict(
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+val_evaluator = dict(_scope_='mmpretrain', type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -2,6 +2,8 @@
 # DeiT/TNT recipe: RandAugment m9 (std .5), random erasing .25, repeated
 # augmentation, mean = std = 127.5, bicubic resize 248 -> centre crop 224 at
 # test time.
+# _scope_='mmpretrain': built in mmpretrain's registries also where a config
+# inherits this one through mmtnt:: (docs/registry.md).
 _base_ = './tnt_augment.py'
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet'
@@ -24,6 +26,7 @@ train_pipeline = [
     _base_.random_erasing,
     dict(type='PackInputs'),
 ]
+train_pipeline = [dict(step, _scope_='mmpretrain') for step in train_pipeline]
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -36,16 +39,18 @@ test_pipeline = [
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]
+test_pipeline = [dict(step, _scope_='mmpretrain') for step in test_pipeline]
 
 train_dataloader = dict(
     batch_size=64,
     num_workers=8,
     dataset=dict(
+        _scope_='mmpretrain',
         type=dataset_type,
         data_root=data_root,
         split='train',
         pipeline=train_pipeline),
-    sampler=dict(type='RepeatAugSampler', shuffle=True),
+    sampler=dict(_scope_='mmpretrain', type='RepeatAugSampler', shuffle=True),
     persistent_workers=True,
     pin_memory=True,
     collate_fn=dict(type='default_collate'),
@@ -55,6 +60,7 @@ val_dataloader = dict(
     batch_size=64,
     num_workers=8,
     dataset=dict(
+        _scope_='mmpretrain',
         type=dataset_type,
         data_root=data_root,
         split='val',
@@ -64,7 +70,7 @@ val_dataloader = dict(
     pin_memory=True,
     collate_fn=dict(type='default_collate'),
 )
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
+val_evaluator = dict(_scope_='mmpretrain', type='Accuracy', topk=(1, 5))
 
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

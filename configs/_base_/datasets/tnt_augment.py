@@ -4,6 +4,7 @@
 # mean of 127.5.
 pad_val = [128, 128, 128]
 rand_augment = dict(
+    _scope_='mmpretrain',
     type='RandAugment',
     policies='timm_increasing',
     num_policies=2,
@@ -12,6 +13,7 @@ rand_augment = dict(
     magnitude_std=0.5,
     hparams=dict(pad_val=pad_val, interpolation='bicubic'))
 random_erasing = dict(
+    _scope_='mmpretrain',
     type='RandomErasing',
     erase_prob=0.25,
     mode='rand',

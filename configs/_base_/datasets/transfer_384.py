@@ -2,6 +2,8 @@
 # adopt the same training settings as those at the pre-training stage by
 # preserving all data augmentation strategies"), at 384x384. Dataset-specific
 # files (transfer_<dataset>_384.py) set the dataset and classes.
+# _scope_='mmpretrain': built in mmpretrain's registries also where a config
+# inherits this one through mmtnt:: (docs/registry.md).
 _base_ = './tnt_augment.py'
 data_preprocessor = dict(
     mean=[127.5, 127.5, 127.5],
@@ -21,6 +23,7 @@ train_pipeline = [
     _base_.random_erasing,
     dict(type='PackInputs'),
 ]
+train_pipeline = [dict(step, _scope_='mmpretrain') for step in train_pipeline]
 
 # ImageNet's 0.875 crop ratio at 384: short edge 438, centre crop 384.
 test_pipeline = [
@@ -34,11 +37,12 @@ test_pipeline = [
     dict(type='CenterCrop', crop_size=384),
     dict(type='PackInputs'),
 ]
+test_pipeline = [dict(step, _scope_='mmpretrain') for step in test_pipeline]
 
 train_dataloader = dict(
     batch_size=64,
     num_workers=8,
-    dataset=dict(pipeline=train_pipeline),
+    dataset=dict(_scope_='mmpretrain', pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
     persistent_workers=True,
     pin_memory=True,
@@ -47,12 +51,12 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=64,
     num_workers=8,
-    dataset=dict(pipeline=test_pipeline),
+    dataset=dict(_scope_='mmpretrain', pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
     persistent_workers=True,
     pin_memory=True,
     collate_fn=dict(type='default_collate'),
 )
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
+val_evaluator = dict(_scope_='mmpretrain', type='Accuracy', topk=(1, 5))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -15,11 +15,13 @@ train_pipeline = [
     _base_.random_erasing,
     dict(type='PackInputs'),
 ]
+train_pipeline = [dict(step, _scope_='mmpretrain') for step in train_pipeline]
 # A 32x32 image has no border to crop: resized straight to 384.
 test_pipeline = [
     dict(type='Resize', scale=384, backend='pillow', interpolation='bicubic'),
     dict(type='PackInputs'),
 ]
+test_pipeline = [dict(step, _scope_='mmpretrain') for step in test_pipeline]
 train_dataloader = dict(
     dataset=dict(
         type='CIFAR10',

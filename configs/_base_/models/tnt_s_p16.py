@@ -1,7 +1,10 @@
 # TNT-S (paper Table 1) in mmpretrain's ImageClassifier, with the paper's
 # training heads: label smoothing 0.1, mixup 0.8 / cutmix 1.0 (one of the two
 # per batch), drop path 0.1.
+# _scope_='mmpretrain': built in mmpretrain's registries also where a config
+# inherits this one through mmtnt:: (docs/registry.md).
 model = dict(
+    _scope_='mmpretrain',
     type='ImageClassifier',
     backbone=dict(
         type='mmtnt.TNT',

@@ -1,9 +1,12 @@
 # Trans2Seg with a TNT-S backbone (paper Table 11): block 12's stride-16 map
 # feeds both the Trans2Seg encoder (pooled to 16x16 tokens) and the
 # high-resolution branch.
+# _scope_='mmseg': built in mmseg's registries also where a config inherits
+# this one through mmtnt:: (docs/registry.md).
 _base_ = './tnt_s_release.py'
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
+    _scope_='mmseg',
     type='SegDataPreProcessor',
     mean=[127.5, 127.5, 127.5],  # TNT's ImageNet normalisation
     std=[127.5, 127.5, 127.5],
@@ -12,6 +15,7 @@ data_preprocessor = dict(
     seg_pad_val=255,
     size=(512, 512))
 model = dict(
+    _scope_='mmseg',
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
     backbone=dict(
