@@ -3,9 +3,11 @@ made before any weight is written, so a refused load leaves the model as it
 was."""
 from collections import OrderedDict, namedtuple
 
+from mmengine.logging import print_log
+
 from .errors import CONVERTER, CheckpointFormatError
-from .formats import (convert_checkpoint, detect_format, detect_layout,
-                      strip_prefix, to_mmtnt_backbone, unwrap)
+from .formats import (TNT_FORMATS, convert_checkpoint, detect_format,
+                      detect_layout, strip_prefix, to_mmtnt_backbone, unwrap)
 from .reading import read_checkpoint
 
 Mismatch = namedtuple('Mismatch', ['missing', 'unexpected', 'misshapen'])
@@ -70,6 +72,10 @@ def adapt_state_dict(model, state_dict, prefix):
     converted, fmt = to_mmtnt_backbone(local)
     if fmt is None:  # e.g. a partial dict of our own names: torch reports it
         return
+    if fmt == 'pyramid_tnt':
+        raise CheckpointFormatError(
+            "the checkpoint holds PyramidTNT weights (stages.N.relative_pos), not TNT: build the backbone as type='mmtnt.PyramidTNT' (configs/pyramid_tnt/)."  # noqa: E501
+        )
     check_layout(detect_layout(converted), model.layout, fmt)
     missing, _, misshapen = compare_state_dicts(
         model.state_dict(), converted, may_differ=('patch_pos', ))
@@ -92,6 +98,38 @@ def adapt_state_dict(model, state_dict, prefix):
     for k in local:
         del state_dict[prefix + k]
     state_dict.update((prefix + k, v) for k, v in converted.items())
+
+
+def adapt_pyramid_state_dict(model, state_dict, prefix):
+    """Make the ``prefix`` part of ``state_dict`` fit ``model`` (a PyramidTNT
+    backbone), in place; the backbone's load-state-dict pre-hook.
+
+    Refuses TNT weights, any missing weight and any weight of another shape
+    (another variant); the position encoding and attention biases are resized
+    to the model's grids (``model.resized_from_checkpoint``).
+    """
+    local = strip_prefix(state_dict, prefix, keep_others=False)
+    fmt = detect_format(local)
+    if fmt in TNT_FORMATS:
+        raise CheckpointFormatError(
+            f"the checkpoint holds TNT weights ({fmt} names), not PyramidTNT: build the backbone as type='mmtnt.TNT', or load a PyramidTNT file."  # noqa: E501
+        )
+    if fmt is None:  # e.g. a partial dict of our own names: torch reports it
+        return
+    fitted = OrderedDict(
+        (k, model.resized_from_checkpoint(k, v)) for k, v in local.items())
+    missing, _, misshapen = compare_state_dicts(model.state_dict(), fitted)
+    if misshapen:
+        raise CheckpointFormatError(
+            f"the PyramidTNT checkpoint is another variant: {len(misshapen)} weights differ in shape (file vs model), e.g. {misshapen[:2]}. Build the arch it was trained with (first-stage width Ti 80, S 128, M 192, B 256)."  # noqa: E501
+        )
+    if missing:
+        raise CheckpointFormatError(
+            f'the PyramidTNT checkpoint lacks {len(missing)} weights the model needs, e.g. {missing[:4]}. Check arch (ti, s, m, b) against the checkpoint.'  # noqa: E501
+        )
+    for k in local:
+        del state_dict[prefix + k]
+    state_dict.update((prefix + k, v) for k, v in fitted.items())
 
 
 def _resized_sentence_pos(model, pos):
@@ -204,6 +242,29 @@ def check_fits(model, checkpoint, where=None, head_may_differ=False):
         checkpoint = read_checkpoint(checkpoint)
     fit_state_dict(model, model_state_dict(checkpoint, where), where,
                    head_may_differ)
+
+
+def init_from_pretrained(model, init_cfg):
+    """Load the last ``dict(type='Pretrained', ...)`` of ``init_cfg`` into the
+    backbone ``model`` with :func:`load_pretrained`; False when there is none.
+
+    mmtnt's backbones call it from ``init_weights`` instead of mmengine's
+    PretrainedInit, which loads non-strictly and reads one format only.
+    """
+    cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
+    pretrained = [
+        c for c in cfgs
+        if isinstance(c, dict) and c.get('type') == 'Pretrained'
+    ]
+    if not pretrained:
+        return False
+    cfg = pretrained[-1]
+    fmt, layout = load_pretrained(model, cfg['checkpoint'], cfg.get('prefix'),
+                                  cfg.get('map_location', 'cpu'))
+    print_log(
+        f'{type(model).__name__}: loaded {cfg["checkpoint"]} ({fmt} format, {layout} layout)',  # noqa: E501
+        logger='current')
+    return True
 
 
 def load_pretrained(model, checkpoint, prefix=None, map_location='cpu'):

@@ -1,5 +1,5 @@
-"""Recognising the released TNT checkpoint formats and converting each to
-mmtnt names (docs/design.md lists the formats)."""
+"""Recognising the released TNT and PyramidTNT checkpoint formats and
+converting each to mmtnt names (docs/design.md lists the formats)."""
 import re
 from collections import OrderedDict
 
@@ -35,11 +35,20 @@ def unwrap(checkpoint):
     return strip_prefix(state, 'module.')
 
 
+TNT_FORMATS = ('official', 'timm', 'mmpretrain')
+
+
 def detect_format(keys):
-    """The format name of backbone-level ``keys`` (no prefix), or None."""
+    """The format name of backbone-level ``keys`` (no prefix): a TNT format of
+    :data:`TNT_FORMATS`, ``'pyramid_tnt'`` (PyramidTNT's official names, also
+    mmtnt's) or None."""
     keys = list(keys)
-    if any(k == 'outer_pos' or '.inner_attn.' in k or '.outer_attn.' in k
-           for k in keys):
+    if any(
+            re.match(r'(stages\.\d+\.relative_pos|word_merges\.)', k)
+            for k in keys):
+        return 'pyramid_tnt'
+    if any(k == 'outer_pos'
+           or re.match(r'blocks\.\d+\.(inner|outer)_attn\.', k) for k in keys):
         return 'official'
     if any(re.match(r'layers\.\d+\.(inner|outer)_block\.', k) for k in keys):
         return 'mmpretrain'
@@ -64,8 +73,9 @@ def detect_layout(state_dict):
 
 
 def release_format(state_dict):
-    """'official', 'timm' or 'mmpretrain' for a TNT release's state dict; None
-    for mmtnt's own checkpoints (any task) and anything else."""
+    """'official', 'timm', 'mmpretrain' or 'pyramid_tnt' for a release's
+    state dict; None for mmtnt's own checkpoints (any task) and anything
+    else."""
     fmt = detect_format(state_dict)
     if fmt:
         return fmt
@@ -150,7 +160,8 @@ def convert_mmpretrain(sd):
 
 
 def to_mmtnt_backbone(sd):
-    """Any known backbone-level state dict -> (mmtnt names, source format)."""
+    """Any known backbone-level state dict -> (mmtnt names, source format);
+    timm and PyramidTNT names are mmtnt's."""
     fmt = detect_format(sd)
     if fmt == 'official':
         return convert_official(sd), fmt
@@ -188,9 +199,9 @@ def convert_checkpoint(checkpoint):
     converted, fmt = to_mmtnt_backbone(backbone)
     if fmt is None:
         raise CheckpointFormatError(
-            f'no TNT weights found: expected official (outer_pos, blocks.N.inner_attn), timm/mmtnt (patch_pos, blocks.N.attn_out) or mmpretrain (layers.N.inner_block) keys; first keys are {list(sd)[:5]}.'  # noqa: E501
+            f'no TNT weights found: expected official (outer_pos, blocks.N.inner_attn), timm/mmtnt (patch_pos, blocks.N.attn_out), mmpretrain (layers.N.inner_block) or PyramidTNT (stages.N.relative_pos) keys; first keys are {list(sd)[:5]}.'  # noqa: E501
         )
-    if fmt == 'timm' and classifier:
+    if fmt in ('timm', 'pyramid_tnt') and classifier:
         fmt = 'mmtnt'
     out = OrderedDict(('backbone.' + k, v) for k, v in converted.items())
     out.update(head)

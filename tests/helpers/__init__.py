@@ -218,7 +218,7 @@ DETR_CONFIG = 'configs/detr/detr_tnt-s_8xb2-50e_coco.py'
 FASTER_RCNN_CONFIG = 'configs/faster_rcnn/faster-rcnn_tnt-s_fpn_1x_coco.py'
 
 
-def detection_data(data_root, max_epochs=3, scale=(448, 288)):
+def detection_data(data_root, max_epochs=3, scale=(448, 288), with_mask=False):
     """The lines of a detection config a user changes for a small run: this
     data root, smaller images, a fixed pipeline (so that losses of the same
     images can be compared across epochs), serial loading, a short schedule."""
@@ -227,14 +227,14 @@ def detection_data(data_root, max_epochs=3, scale=(448, 288)):
 data_root = {data_root!r}
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask={with_mask}),
     dict(type='Resize', scale={scale!r}, keep_ratio=True),
     dict(type='PackDetInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale={scale!r}, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask={with_mask}),
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                     'scale_factor')),
@@ -261,12 +261,13 @@ def small_detection_config(tmp_path,
                            data_root,
                            max_epochs=3,
                            scale=(448, 288),
-                           extra=''):
+                           extra='',
+                           with_mask=False):
     """A child of a real detection config, as a user would write one, with
     :func:`detection_data` and no ImageNet download."""
     text = (f"_base_ = [{osp.join(ROOT, base)!r}]\n"
             'model = dict(backbone=dict(init_cfg=None))\n' +
-            detection_data(data_root, max_epochs, scale) +
+            detection_data(data_root, max_epochs, scale, with_mask) +
             'param_scheduler = []\n' + extra)
     path = tmp_path / f'small_{osp.basename(base)}'
     path.write_text(text)
@@ -281,12 +282,14 @@ def small_segmentation_config(tmp_path,
                               data_root,
                               max_iters=6,
                               crop=256,
-                              extra=''):
-    """A child of the Trans2Seg config: this data root, 256x256 crops (slide
-    test with the same window), a fixed pipeline and order (so losses of the
-    same images can be compared) and no ImageNet download."""
+                              extra='',
+                              base=TRANS2SEG_CONFIG):
+    """A child of a segmentation config (Trans2Seg's by default): this data
+    root, 256x256 crops (slide test with the same window), a fixed pipeline and
+    order (so losses of the same images can be compared) and no ImageNet
+    download."""
     text = f'''
-_base_ = [{osp.join(ROOT, TRANS2SEG_CONFIG)!r}]
+_base_ = [{osp.join(ROOT, base)!r}]
 data_root = {data_root!r}
 crop_size = ({crop}, {crop})
 model = dict(
@@ -322,7 +325,7 @@ default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(interval={max_iters}))
 randomness = dict(seed=0)
 ''' + extra
-    path = tmp_path / 'small_trans2seg.py'
+    path = tmp_path / f'small_{osp.basename(base)}'
     path.write_text(text)
     return str(path)
 

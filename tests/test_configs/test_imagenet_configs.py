@@ -1,5 +1,5 @@
-"""The ImageNet configs (paper recipe, all augmentations on) train and evaluate
-end to end.
+"""The ImageNet configs of TNT and PyramidTNT (official recipes, all
+augmentations on) train and evaluate end to end.
 """
 import os.path as osp
 
@@ -16,8 +16,12 @@ def tiny_imagenet(tmp_path_factory):
 
 
 @pytest.mark.parametrize('config', [
-    'tnt-ti_16xb64_in1k.py', 'tnt-s_16xb64_in1k.py',
-    'tnt-s-legacy_16xb64_in1k.py', 'tnt-b_16xb64_in1k.py'
+    'tnt/tnt-ti_16xb64_in1k.py', 'tnt/tnt-s_16xb64_in1k.py',
+    'tnt/tnt-s-legacy_16xb64_in1k.py', 'tnt/tnt-b_16xb64_in1k.py',
+    'pyramid_tnt/pyramid-tnt-ti_8xb128_in1k.py',
+    'pyramid_tnt/pyramid-tnt-s_8xb128_in1k.py',
+    'pyramid_tnt/pyramid-tnt-m_8xb128_in1k.py',
+    'pyramid_tnt/pyramid-tnt-b_8xb128_in1k.py'
 ])
 def test_imagenet_config_trains_and_evaluates(config, tiny_imagenet, tmp_path):
     opts = [
@@ -28,7 +32,7 @@ def test_imagenet_config_trains_and_evaluates(config, tiny_imagenet, tmp_path):
     ]
     opts += ['train_cfg.max_epochs=1', 'default_hooks.logger.interval=1']
     run_tool([
-        'tools/train.py', f'configs/tnt/{config}', '--work-dir',
+        'tools/train.py', f'configs/{config}', '--work-dir',
         str(tmp_path), '--auto-scale-lr', '--cfg-options'
     ] + opts)
     records = scalars(str(tmp_path))

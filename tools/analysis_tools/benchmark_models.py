@@ -1,11 +1,13 @@
 """Models and steps timed by benchmark.py beside this file and
-tests/benchmarks: mmtnt's TNT, timm's TNT-S and DeiT-S, mmpretrain's TNT-S."""
+tests/benchmarks: mmtnt's TNT and PyramidTNT, timm's TNT-S and DeiT-S,
+mmpretrain's TNT-S."""
 import ctypes
 import time
 
 import torch
 from mmpretrain.models.backbones import TNT as MMPretrainTNT
 
+from mmtnt.models.backbones.pyramid_tnt import PyramidTNT
 from mmtnt.models.backbones.tnt import TNT
 
 REFERENCE = 'timm-deit-s'
@@ -17,8 +19,8 @@ TABLE5 = {
     'mmtnt-s-4': [1]
 }
 DEFAULT_MODELS = [
-    'mmtnt-ti', 'mmtnt-s', 'mmtnt-s-eager', 'mmtnt-b', 'timm-tnt-s',
-    'timm-deit-s', 'mmpretrain-tnt-s'
+    'mmtnt-ti', 'mmtnt-s', 'mmtnt-s-eager', 'mmtnt-b', 'mmtnt-pyramid-ti',
+    'mmtnt-pyramid-s', 'timm-tnt-s', 'timm-deit-s', 'mmpretrain-tnt-s'
 ]
 DTYPES = {
     'float32': torch.float32,
@@ -45,9 +47,14 @@ def build_model(name, img_size=224, with_cp=False):
     """Model for a name of ``DEFAULT_MODELS`` or ``TABLE5``; None when its
     library is missing.
 
-    mmtnt models use the fused inner transformer where it applies
-    (``fused_inner='auto'``); ``mmtnt-s-eager`` never does.
+    mmtnt TNT models use the fused inner transformer where it applies
+    (``fused_inner='auto'``); ``mmtnt-s-eager`` never does. PyramidTNT
+    (``mmtnt-pyramid-*``) is built for ``img_size``, as trained at it.
     """
+    if name.startswith('mmtnt-pyramid-'):
+        backbone = PyramidTNT(
+            name.split('-')[2], img_size=img_size, with_cp=with_cp)
+        return Classifier(backbone, backbone.embed_dims)
     if name.startswith('mmtnt-'):
         arch = name.split('-')[1]
         inner = None

@@ -13,16 +13,16 @@ import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
 from mmcv.cnn.bricks.transformer import AdaptivePadding
-from mmengine.logging import print_log
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.utils import resize_pos_embed
 
-from mmtnt.checkpoint import adapt_state_dict, load_pretrained
+from mmtnt.checkpoint import adapt_state_dict
 from mmtnt.ops import (fused_inner_available, fused_inner_forward,
                        unavailable_reason)
 from mmtnt.registry import MODELS
 from ..layers import SE, Attention, Mlp
+from .backbone_mixin import BackboneMixin
 
 LAYOUTS = ('official', 'legacy')
 
@@ -238,7 +238,7 @@ class TNTBlock(nn.Module):
 
 
 @MODELS.register_module()
-class TNT(BaseBackbone):
+class TNT(BackboneMixin, BaseBackbone):
     """Transformer in Transformer backbone.
 
     Args:
@@ -439,42 +439,11 @@ class TNT(BaseBackbone):
         self._freeze_stages()
         self.register_load_state_dict_pre_hook(self._adapt_checkpoint)
 
-    @classmethod
-    def _parse_arch(cls, arch):
-        if isinstance(arch, str):
-            if arch.lower() not in cls.arch_zoo:
-                raise ValueError(
-                    f'TNT: arch {arch!r} is not one of '
-                    f'{sorted(cls.arch_zoo)}; '
-                    f'pass a dict with {sorted(cls._arch_keys)} for a custom '
-                    'size.')
-            return dict(cls.arch_zoo[arch.lower()])
-        if not isinstance(arch, dict) or not cls._arch_keys <= set(arch):
-            raise ValueError('TNT: a custom arch must be a dict with keys '
-                             f'{sorted(cls._arch_keys)}'
-                             f', got {arch!r}.')
-        return dict(arch)
-
     def init_weights(self):
-        cfgs = self.init_cfg if isinstance(self.init_cfg,
-                                           list) else [self.init_cfg]
-        pretrained = [
-            c for c in cfgs
-            if isinstance(c, dict) and c.get('type') == 'Pretrained'
-        ]
-        if pretrained:
-            # Not mmengine's PretrainedInit: ours reads every TNT format with
-            # or without the 'backbone.' prefix and refuses a wrong layout
-            # instead of loading half of it.
-            cfg = pretrained[-1]
-            fmt, layout = load_pretrained(self, cfg['checkpoint'],
-                                          cfg.get('prefix'),
-                                          cfg.get('map_location', 'cpu'))
-            print_log(
-                f'TNT: loaded {cfg["checkpoint"]} ({fmt} format, {layout} '
-                'layout)',
-                logger='current')
-            self._is_init = True
+        # Not mmengine's PretrainedInit: ours reads every TNT format with or
+        # without the 'backbone.' prefix and refuses a wrong layout instead
+        # of loading half of it.
+        if self._init_from_pretrained():
             return
         super().init_weights()
         for p in (self.cls_token, self.patch_pos, self.pixel_pos):
@@ -487,10 +456,6 @@ class TNT(BaseBackbone):
         misshapen weights raise and the sentence position encoding is resized
         to this grid (:func:`mmtnt.checkpoint.adapt_state_dict`)."""
         adapt_state_dict(self, state_dict, prefix)
-
-    def _adapt_checkpoint(self, module, state_dict, prefix, *args):
-        """Load-state-dict pre-hook: :meth:`adapt_state_dict`."""
-        self.adapt_state_dict(state_dict, prefix)
 
     def sentence_pos(self, grid):
         """Sentence position encoding for a (h, w) grid, interpolated when it
@@ -556,15 +521,4 @@ class TNT(BaseBackbone):
         frozen += list(self.blocks[:self.frozen_stages])
         if self.frozen_stages >= self.num_layers and self.norm is not None:
             frozen.append(self.norm)
-        for m in frozen:
-            m.eval()
-            for param in m.parameters():
-                param.requires_grad = False
-        for p in (self.cls_token, self.patch_pos, self.pixel_pos):
-            if p is not None:
-                p.requires_grad = False
-
-    def train(self, mode=True):
-        super().train(mode)
-        self._freeze_stages()
-        return self
+        self._freeze(frozen, (self.cls_token, self.patch_pos, self.pixel_pos))
