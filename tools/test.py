@@ -31,8 +31,9 @@ def parse_args():
         help='dump predictions to this pickle file for offline analysis')
     parser.add_argument(
         '--show-dir',
-        help='write visualised predictions under work_dir/time/DIR '
-        '(segmentation: work_dir/DIR/vis_data/vis_image)')
+        help=(
+            'write visualised predictions under work_dir/time/DIR (segmentation: work_dir/DIR/vis_data/vis_image)'  # noqa: E501
+        ))
     parser.add_argument(
         '--show', action='store_true', help='show predictions in a window')
     parser.add_argument(
@@ -110,8 +111,9 @@ def main():
     cfg.load_from, release, checkpoint = prepare_checkpoint(
         args.checkpoint, cfg.work_dir)
     if release:
-        print(f'{args.checkpoint}: {release} format, converted to '
-              f'{cfg.load_from}')
+        print(
+            f'{args.checkpoint}: {release} format, converted to {cfg.load_from}'  # noqa: E501
+        )
     runner = build_runner(cfg)
     # Never evaluate a half-loaded model: every weight must come from the
     # checkpoint.

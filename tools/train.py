@@ -29,13 +29,15 @@ def parse_args():
         nargs='?',
         type=str,
         const='auto',
-        help=('resume from the given checkpoint, or from the latest one in '
-              'the work dir if none'))
+        help=(
+            'resume from the given checkpoint, or from the latest one in the work dir if none'  # noqa: E501
+        ))
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='automatic mixed precision: bfloat16 where the device has it, '
-        'else float16 with a dynamic loss scale')
+        help=(
+            'automatic mixed precision: bfloat16 where the device has it, else float16 with a dynamic loss scale'  # noqa: E501
+        ))
     parser.add_argument(
         '--amp-dtype',
         choices=['auto', 'float16', 'bfloat16'],
@@ -57,9 +59,9 @@ def parse_args():
     parser.add_argument(
         '--load-partial',
         action='store_true',
-        help='let load_from leave weights of the model unset (by default '
-        'every weight but a classifier head of another class count must be '
-        'in it)')
+        help=(
+            'let load_from leave weights of the model unset (by default every weight but a classifier head of another class count must be in it)'  # noqa: E501
+        ))
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -133,9 +135,7 @@ def main():
     rank, world_size = get_dist_info()
     # Every rank reports, so a multi-process launch shows that all took part.
     print(
-        f'[rank {rank}/{world_size}] training finished at epoch '
-        f'{runner.epoch}, iteration {runner.iter}; work dir: '
-        f'{runner.work_dir}',
+        f'[rank {rank}/{world_size}] training finished at epoch {runner.epoch}, iteration {runner.iter}; work dir: {runner.work_dir}',  # noqa: E501
         flush=True)
     finish()
 

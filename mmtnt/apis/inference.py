@@ -65,9 +65,8 @@ def get_model(model,
     if pretrained is True:
         if weights is None:
             raise ValueError(
-                f'{model!r} has no released weights; pass a checkpoint path '
-                'as '
-                'pretrained=, or train it with its config.')
+                f'{model!r} has no released weights; pass a checkpoint path as pretrained=, or train it with its config.'  # noqa: E501
+            )
         pretrained = weights
     if kwargs:
         cfg.merge_from_dict({'model': kwargs})

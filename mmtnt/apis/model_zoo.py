@@ -21,9 +21,8 @@ def index_root():
                 osp.join(root, 'configs')):
             return root
     raise FileNotFoundError(
-        f'{PACKAGE_DIR} has no .mim/model-index.yml and configs/: install '
-        'mmtnt with pip (`pip install -e .` or a wheel), which puts them '
-        'there.')
+        f'{PACKAGE_DIR} has no .mim/model-index.yml and configs/: install mmtnt with pip (`pip install -e .` or a wheel), which puts them there.'  # noqa: E501
+    )
 
 
 @functools.lru_cache(maxsize=None)
@@ -70,6 +69,6 @@ def model_info(name):
             name.lower(), list(_models()), n=5, cutoff=0.5)
         hint = f'; did you mean {", ".join(close)}?' if close else ''
         raise ValueError(
-            f'no model named {name!r} in mmtnt\'s model index{hint} '
-            '(mmtnt.apis.list_models() lists them all).')
+            f'no model named {name!r} in mmtnt\'s model index{hint} (mmtnt.apis.list_models() lists them all).'  # noqa: E501
+        )
     return model

@@ -38,11 +38,8 @@ class CheckSegLabel(BaseTransform):
         if img_shape is not None and tuple(
                 label.shape[:2]) != tuple(img_shape):
             raise ValueError(
-                f'{seg_path}: the label map is '
-                f'{label.shape[0]}x{label.shape[1]} but its image '
-                f'{img_path} is {img_shape[0]}x{img_shape[1]}; images and '
-                'annotations must be '
-                'pairs of the same size with the same file name.')
+                f'{seg_path}: the label map is {label.shape[0]}x{label.shape[1]} but its image {img_path} is {img_shape[0]}x{img_shape[1]}; images and annotations must be pairs of the same size with the same file name.'  # noqa: E501
+            )
         values = np.unique(label)
         bad = values[(values >= self.num_classes)
                      & (values != self.ignore_index)]
@@ -55,11 +52,11 @@ class CheckSegLabel(BaseTransform):
                 f'0 to {self.num_classes - 1} or {self.ignore_index} (ignored)'
             )
             raise ValueError(
-                f'{seg_path}: label values {stored} are out of range; this '
-                'dataset expects '
-                f'{allowed}. Fix or remove the file (image: {img_path}).')
+                f'{seg_path}: label values {stored} are out of range; this dataset expects {allowed}. Fix or remove the file (image: {img_path}).'  # noqa: E501
+            )
         return results
 
     def __repr__(self):
-        return (f'{self.__class__.__name__}(num_classes={self.num_classes}, '
-                f'ignore_index={self.ignore_index})')
+        return (
+            f'{self.__class__.__name__}(num_classes={self.num_classes}, ignore_index={self.ignore_index})'  # noqa: E501
+        )

@@ -39,15 +39,14 @@ class INat2019(BaseDataset):
         missing = {'images', 'annotations', 'categories'} - set(ann)
         if missing:
             raise ValueError(
-                f'{self.ann_file}: not an iNaturalist json, it lacks '
-                f'{sorted(missing)}.')
+                f'{self.ann_file}: not an iNaturalist json, it lacks {sorted(missing)}.'  # noqa: E501
+            )
         categories = sorted(ann['categories'], key=lambda c: c['id'])
         ids = [c['id'] for c in categories]
         if ids != list(range(len(ids))):
             raise ValueError(
-                f'{self.ann_file}: category ids must be 0..{len(ids) - 1} as '
-                'in '
-                'the iNaturalist 2019 release.')
+                f'{self.ann_file}: category ids must be 0..{len(ids) - 1} as in the iNaturalist 2019 release.'  # noqa: E501
+            )
         if not self._metainfo.get('classes'):
             self._metainfo['classes'] = tuple(c['name'] for c in categories)
         labels = {a['image_id']: a['category_id'] for a in ann['annotations']}
@@ -55,8 +54,8 @@ class INat2019(BaseDataset):
         for img in ann['images']:
             if img['id'] not in labels:
                 raise ValueError(
-                    f'{self.ann_file}: image {img["file_name"]} has no '
-                    'annotation.')
+                    f'{self.ann_file}: image {img["file_name"]} has no annotation.'  # noqa: E501
+                )
             data_list.append(
                 dict(
                     img_path=osp.join(self.data_root, img['file_name']),

@@ -95,14 +95,14 @@ def check_annotation(info, num_classes=None):
         x1, y1, x2, y2 = instance.get('bbox', (0, 0, 0, 0))
         if num_classes and not 0 <= instance.get('bbox_label',
                                                  0) < num_classes:
-            errors.append(f'box label {instance["bbox_label"]} is outside '
-                          f'0..{num_classes - 1}')
+            errors.append(
+                f'box label {instance["bbox_label"]} is outside 0..{num_classes - 1}'  # noqa: E501
+            )
         if width and height and (x1 < 0 or y1 < 0 or x2 > width
                                  or y2 > height):
             errors.append(
-                f'box {[round(v, 1) for v in (x1, y1, x2, y2)]} reaches '
-                'outside the '
-                f'{width}x{height} image')
+                f'box {[round(v, 1) for v in (x1, y1, x2, y2)]} reaches outside the {width}x{height} image'  # noqa: E501
+            )
     return errors
 
 

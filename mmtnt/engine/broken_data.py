@@ -10,9 +10,9 @@ from mmtnt.registry import HOOKS
 from .dataloader import (DatasetWrapper, rebuild_dataloader,
                          replace_train_dataloader)
 
-HINT = ('tools/misc/verify_dataset.py CONFIG lists every broken file; to skip '
-        'broken samples '
-        'instead, set default_hooks.broken_data.skip=True')
+HINT = (
+    'tools/misc/verify_dataset.py CONFIG lists every broken file; to skip broken samples instead, set default_hooks.broken_data.skip=True'  # noqa: E501
+)
 
 
 class BrokenSampleError(RuntimeError):
@@ -66,8 +66,7 @@ class GuardedDataset(DatasetWrapper):
                 raise BrokenSampleError(f'{where}: {found}. {HINT}.')
             self.skipped += 1
             print_log(
-                f'skipped {where}: {found} ({self.skipped} skipped in this '
-                'process)',
+                f'skipped {where}: {found} ({self.skipped} skipped in this process)',  # noqa: E501
                 logger='current',
                 level=30)
             index = (index + 1) % len(self.dataset)

@@ -60,8 +60,8 @@ class MixedPrecisionOptimWrapper(NonFiniteLossGuard, AmpOptimWrapper):
         self._set_guard(on_nonfinite_loss)
         if dtype not in ('float16', 'bfloat16'):
             raise ValueError(
-                f"MixedPrecisionOptimWrapper: dtype={dtype!r}; use 'float16' "
-                "or 'bfloat16'")
+                f"MixedPrecisionOptimWrapper: dtype={dtype!r}; use 'float16' or 'bfloat16'"  # noqa: E501
+            )
         self.cast_dtype = getattr(torch, dtype)
         self.device_type = 'cuda' if torch.cuda.is_available() else 'cpu'
         self._scale_update_param = None

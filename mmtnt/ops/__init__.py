@@ -1,6 +1,7 @@
-from .inner_transformer import (fused_inner_available, fused_inner_forward,
-                                unavailable_reason)
+from .inner_transformer import (InnerWeights, fused_inner_available,
+                                fused_inner_transformer, unavailable_reason)
 
 __all__ = [
-    'fused_inner_available', 'fused_inner_forward', 'unavailable_reason'
+    'InnerWeights', 'fused_inner_available', 'fused_inner_transformer',
+    'unavailable_reason'
 ]

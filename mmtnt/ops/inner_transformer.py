@@ -1,14 +1,22 @@
-"""The fused inner transformer of a :class:`~mmtnt.models.backbones.TNTBlock`
-on the CPU (C++ in ``csrc/inner_transformer.cpp``).
+"""The fused inner transformer of TNT on the CPU (C++ in
+``csrc/inner_transformer.cpp``): words -> LN, attention, LN, MLP (both
+residual, with optional per-sentence drop-path scales) -> the new words and a
+third LayerNorm of them, over the whole sentence or per word.
 
 The extension is compiled on first use with the C++ compiler that built mmcv
 (and ninja) and cached in ``~/.cache/mmtnt/ops`` (``MMTNT_OPS_DIR`` moves it);
-``tools/setup_env.sh`` builds it ahead. Where it cannot be built, the eager
-path runs and a warning says so once. Call::
+``tools/setup_env.sh`` builds it ahead. Where it cannot be built, callers run
+their eager modules and a warning says so once. Call::
 
-    from mmtnt.ops import fused_inner_available, fused_inner_forward
+    from mmtnt.ops import (InnerWeights, fused_inner_available,
+                           fused_inner_transformer)
     if fused_inner_available():
-        words, normed = fused_inner_forward(block, words)
+        words, normed = fused_inner_transformer(
+            words, InnerWeights(...), heads=4,
+            norm_whole_sentence=True)
+
+The adapter from a TNT block's modules is
+:func:`mmtnt.models.backbones.tnt_fused_inner.fused_inner_forward`.
 """
 import hashlib
 import importlib.util
@@ -18,7 +26,7 @@ import os.path as osp
 import platform
 import threading
 import warnings
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -98,10 +106,7 @@ def fused_inner_available():
                 except Exception as err:  # no compiler, no ninja, ...
                     _state['error'] = f'{type(err).__name__}: {err}'
                     warnings.warn(
-                        'mmtnt: the fused inner transformer could not be '
-                        f'built ({_state["error"].splitlines()[0]}); TNT '
-                        'runs its eager inner transformer instead. Install '
-                        'a C++ compiler and `pip install ninja` to use it.',
+                        f'mmtnt: the fused inner transformer could not be built ({_state["error"].splitlines()[0]}); TNT runs its eager inner transformer instead. Install a C++ compiler and `pip install ninja` to use it.',  # noqa: E501
                         stacklevel=2)
     return 'module' in _state
 
@@ -109,6 +114,30 @@ def fused_inner_available():
 def unavailable_reason():
     """Why the extension did not build (None if it did or was not tried)."""
     return _state.get('error')
+
+
+class InnerWeights(NamedTuple):
+    """The kernel's weights (nn.Linear's (out, in) layout): LayerNorm 1,
+    attention (q, k, v stacked; bias optional), LayerNorm 2, MLP, LayerNorm 3
+    (of ``m*c`` or ``c`` values, see ``norm_whole_sentence``)."""
+    norm1_weight: Tensor
+    norm1_bias: Tensor
+    qkv_weight: Tensor
+    qkv_bias: Optional[Tensor]
+    proj_weight: Tensor
+    proj_bias: Tensor
+    norm2_weight: Tensor
+    norm2_bias: Tensor
+    fc1_weight: Tensor
+    fc1_bias: Tensor
+    fc2_weight: Tensor
+    fc2_bias: Tensor
+    norm3_weight: Tensor
+    norm3_bias: Tensor
+
+
+QKV_BIAS = InnerWeights._fields.index('qkv_bias')
+NUM_TENSORS = 1 + len(InnerWeights._fields)  # the words, then the weights
 
 
 # The kernel as torch custom ops: autograd, and torch.compile treats them as
@@ -119,13 +148,13 @@ def _inner_transformer(words: Tensor, ln1_w: Tensor, ln1_b: Tensor,
                        proj_b: Tensor, ln2_w: Tensor, ln2_b: Tensor,
                        fc1_w: Tensor, fc1_b: Tensor, fc2_w: Tensor,
                        fc2_b: Tensor, ln3_w: Tensor, ln3_b: Tensor, heads: int,
-                       official: bool, eps1: float, eps2: float, eps3: float,
-                       keep_attn: Optional[Tensor],
+                       norm_whole_sentence: bool, eps1: float, eps2: float,
+                       eps3: float, keep_attn: Optional[Tensor],
                        keep_mlp: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
     words, normed = _state['module'].inner_transformer_forward(
         words, ln1_w, ln1_b, qkv_w, qkv_b, proj_w, proj_b, ln2_w, ln2_b, fc1_w,
-        fc1_b, fc2_w, fc2_b, ln3_w, ln3_b, heads, official, eps1, eps2, eps3,
-        keep_attn, keep_mlp)
+        fc1_b, fc2_w, fc2_b, ln3_w, ln3_b, heads, norm_whole_sentence, eps1,
+        eps2, eps3, keep_attn, keep_mlp)
     return words, normed
 
 
@@ -139,38 +168,40 @@ def _(words, *args):
 def _inner_transformer_backward(words: Tensor, grad_words: Tensor,
                                 grad_normed: Tensor, weights: List[Tensor],
                                 qkv_b: Optional[Tensor], heads: int,
-                                official: bool, eps1: float, eps2: float,
-                                eps3: float, keep_attn: Optional[Tensor],
+                                norm_whole_sentence: bool, eps1: float,
+                                eps2: float, eps3: float,
+                                keep_attn: Optional[Tensor],
                                 keep_mlp: Optional[Tensor]) -> List[Tensor]:
     """Gradients of the words and of every weight (qkv bias: empty if
-    none)."""
-    weights = list(weights[:3]) + [qkv_b] + list(weights[3:])
+    none); ``weights`` are :class:`InnerWeights` without the qkv bias."""
+    weights = list(weights)
+    weights.insert(QKV_BIAS, qkv_b)
     grads = _state['module'].inner_transformer_backward(
-        words, grad_words, grad_normed, *weights, heads, official, eps1, eps2,
-        eps3, keep_attn, keep_mlp)
-    if grads[4] is None:
-        grads[4] = words.new_empty(0)
+        words, grad_words, grad_normed, *weights, heads, norm_whole_sentence,
+        eps1, eps2, eps3, keep_attn, keep_mlp)
+    if grads[1 + QKV_BIAS] is None:
+        grads[1 + QKV_BIAS] = words.new_empty(0)
     return grads
 
 
 @_inner_transformer_backward.register_fake
 def _(words, grad_words, grad_normed, weights, qkv_b, *args):
-    bias = qkv_b if qkv_b is not None else words.new_empty(0)
-    return [
-        torch.empty_like(t) for t in (words, *weights[:3], bias, *weights[3:])
-    ]
+    tensors = list(weights)
+    tensors.insert(QKV_BIAS,
+                   qkv_b if qkv_b is not None else words.new_empty(0))
+    return [torch.empty_like(t) for t in (words, *tensors)]
 
 
 def _setup_context(ctx, inputs, output):
-    words, *weights = inputs[:15]
-    ctx.config = inputs[15:]
-    ctx.has_qkv_bias = weights[3] is not None
+    words, *weights = inputs[:NUM_TENSORS]
+    ctx.config = inputs[NUM_TENSORS:]
+    ctx.has_qkv_bias = weights[QKV_BIAS] is not None
     ctx.save_for_backward(words, *(w for w in weights if w is not None))
 
 
 def _backward(ctx, grad_words, grad_normed):
     words, *weights = ctx.saved_tensors
-    qkv_b = weights.pop(3) if ctx.has_qkv_bias else None
+    qkv_b = weights.pop(QKV_BIAS) if ctx.has_qkv_bias else None
     if grad_words is None:
         grad_words = torch.zeros_like(words)
     if grad_normed is None:
@@ -179,49 +210,43 @@ def _backward(ctx, grad_words, grad_normed):
                                         grad_normed.contiguous(), weights,
                                         qkv_b, *ctx.config)
     if not ctx.has_qkv_bias:
-        grads[4] = None
+        grads[1 + QKV_BIAS] = None
     return (*grads, *(None for _ in ctx.config))
 
 
 _inner_transformer.register_autograd(_backward, setup_context=_setup_context)
 
 
-def drop_path_scales(block, sentences):
-    """Per-sentence factors of the attention and MLP branches for the block's
-    drop path, drawn as mmcv's ``drop_path`` draws them (in the same order as
-    the eager block), or (None, None) when it is inactive."""
-    prob = getattr(block.drop_path, 'drop_prob', 0.)
-    if not block.training or prob == 0:
-        return None, None
-    keep = 1 - prob
-    return tuple((keep + torch.rand(
-        sentences.shape[0], dtype=sentences.dtype, device=sentences.device)
-                  ).floor_() / keep for _ in range(2))
+def fused_inner_transformer(words,
+                            weights,
+                            *,
+                            heads,
+                            norm_whole_sentence,
+                            eps=(1e-5, 1e-5, 1e-5),
+                            keep_attn=None,
+                            keep_mlp=None):
+    """The fused inner transformer on ``words`` (S, m, c), with autograd.
 
+    Args:
+        words (Tensor): (S, m, c) float32 CPU words of S sentences.
+        weights (InnerWeights): The weights by name.
+        heads (int): Attention heads.
+        norm_whole_sentence (bool): The third LayerNorm spans all m*c values
+            of a sentence (else each word's c).
+        eps (tuple[float]): Epsilons of the three LayerNorms.
+        keep_attn (Tensor, optional): (S,) scales of the attention branch
+            (drop path); None keeps every sentence.
+        keep_mlp (Tensor, optional): (S,) scales of the MLP branch.
 
-def fused_inner_forward(block, words):
-    """Inner transformer of ``block`` on ``words`` (S, m, c), with autograd
-    and the block's drop path.
-
-    Returns the new words (S, m, c) and ``block.norm1_proj`` applied to them
-    as (S, m*c), the input of the words-to-sentence projection. Where a
-    gradient is recorded, the backward recomputes the inner transformer
-    instead of storing its activations.
+    Returns:
+        tuple[Tensor, Tensor]: The new words (S, m, c) and the third
+        LayerNorm of them as (S, m*c). Where a gradient is recorded, the
+        backward recomputes the inner transformer instead of storing its
+        activations.
     """
     if not fused_inner_available():
-        raise RuntimeError('mmtnt.ops: the fused inner transformer did not '
-                           f'build here ({unavailable_reason()}).')
-    attn, mlp = block.attn_in, block.mlp_in
-    qkv_w = torch.cat((attn.qk.weight, attn.v.weight))
-    qkv_b = None
-    if attn.qk.bias is not None:
-        qkv_b = torch.cat((attn.qk.bias, attn.v.bias))
-    norm3 = block.norm1_proj
-    weights = (block.norm_in.weight, block.norm_in.bias, qkv_w, qkv_b,
-               attn.proj.weight, attn.proj.bias, block.norm_mlp_in.weight,
-               block.norm_mlp_in.bias, mlp.fc1.weight, mlp.fc1.bias,
-               mlp.fc2.weight, mlp.fc2.bias, norm3.weight, norm3.bias)
-    config = (attn.num_heads, block.layout == 'official', block.norm_in.eps,
-              block.norm_mlp_in.eps, norm3.eps,
-              *drop_path_scales(block, words))
-    return _inner_transformer(words.contiguous(), *weights, *config)
+        raise RuntimeError(
+            f'mmtnt.ops: the fused inner transformer did not build here ({unavailable_reason()}).'  # noqa: E501
+        )
+    return _inner_transformer(words.contiguous(), *weights, heads,
+                              norm_whole_sentence, *eps, keep_attn, keep_mlp)

@@ -71,8 +71,9 @@ def add_device_argument(parser):
         '--device',
         choices=['auto', 'cuda', 'cpu'],
         default='auto',
-        help='auto: the GPUs where CUDA works, CPU on a machine without any '
-        '(a machine whose GPUs CUDA cannot use stops); cpu: CPU even there')
+        help=(
+            'auto: the GPUs where CUDA works, CPU on a machine without any (a machine whose GPUs CUDA cannot use stops); cpu: CPU even there'  # noqa: E501
+        ))
 
 
 def set_rank_variables(launcher, environ=None):
@@ -128,10 +129,9 @@ def describe_run(runner):
         where = f'cuda:{index} ({torch.cuda.get_device_name(index)})'
     else:
         where = 'cpu'
-    return (f'mmtnt: backend {backend}, device {where}, world size {world}, '
-            f'torch {torch.__version__} (CUDA {torch.version.cuda}), '
-            f'launcher {runner.launcher}, TF32 '
-            f'{torch.backends.cuda.matmul.allow_tf32}')
+    return (
+        f'mmtnt: backend {backend}, device {where}, world size {world}, torch {torch.__version__} (CUDA {torch.version.cuda}), launcher {runner.launcher}, TF32 {torch.backends.cuda.matmul.allow_tf32}'  # noqa: E501
+    )
 
 
 def build_runner(cfg):
@@ -167,8 +167,8 @@ def compile_model(runner, compile_cfg):
         runner.model) else runner.model
     model.forward = torch.compile(model.forward, **kwargs)
     runner.logger.info(
-        f'mmtnt: compiled the model\'s forward with torch.compile({kwargs}); '
-        'the first iterations will be slow.')
+        f'mmtnt: compiled the model\'s forward with torch.compile({kwargs}); the first iterations will be slow.'  # noqa: E501
+    )
 
 
 def finish():

@@ -65,9 +65,9 @@ def build_problem(machine):
         return None
     build = f'torch {torch.__version__}'
     if not torch.version.cuda:
-        return (f'{build} is a CPU build, but {machine.describe()}; run '
-                'tools/setup_env.sh in a fresh environment to get the CUDA '
-                'build for these GPUs')
+        return (
+            f'{build} is a CPU build, but {machine.describe()}; run tools/setup_env.sh in a fresh environment to get the CUDA build for these GPUs'  # noqa: E501
+        )
     archs = torch_archs()
     for gpu in machine.gpus:
         major, minor = version_tuple(gpu.cap or '0.0')
@@ -75,17 +75,13 @@ def build_problem(machine):
                 version_tuple(a)[0] == major and version_tuple(a)[1] <= minor
                 for a in archs):
             return (
-                f'GPU {gpu.index} ({gpu.name}) is sm_{arch_tag(gpu.cap)}, '
-                f'but {build} has kernels for sm {" ".join(archs)} only; '
-                'run tools/setup_env.sh in a fresh environment (it installs '
-                'the torch build for these GPUs)')
+                f'GPU {gpu.index} ({gpu.name}) is sm_{arch_tag(gpu.cap)}, but {build} has kernels for sm {" ".join(archs)} only; run tools/setup_env.sh in a fresh environment (it installs the torch build for these GPUs)'  # noqa: E501
+            )
     needed = (version_tuple(torch.version.cuda)[0], 0)
     if (machine.driver_cuda or (0, 0)) < needed:
-        return (f'the NVIDIA driver {machine.driver} supports CUDA '
-                f'{".".join(map(str, machine.driver_cuda or ("?", )))}, older '
-                f'than {build} (CUDA {torch.version.cuda}) needs; upgrade the '
-                'driver, or run tools/setup_env.sh in a fresh environment (it '
-                'installs the torch build for this driver)')
+        return (
+            f'the NVIDIA driver {machine.driver} supports CUDA {".".join(map(str, machine.driver_cuda or ("?", )))}, older than {build} (CUDA {torch.version.cuda}) needs; upgrade the driver, or run tools/setup_env.sh in a fresh environment (it installs the torch build for this driver)'  # noqa: E501
+        )
     return None
 
 
@@ -95,12 +91,12 @@ def device_problem(machine, environ=None):
     if machine.gpus and not torch.cuda.is_available():
         hidden = environ.get('CUDA_VISIBLE_DEVICES')
         if hidden is not None and hidden.strip() in ('', '-1'):
-            return (f'CUDA_VISIBLE_DEVICES={hidden!r} hides every GPU of '
-                    f'{machine.describe()}; unset it or name the GPUs')
-        return (f'torch {torch.__version__} cannot use the GPUs '
-                f'({machine.describe()}): '
-                'torch.cuda.is_available() is False; check that this process '
-                'can open /dev/nvidia* (containers: --gpus all)')
+            return (
+                f'CUDA_VISIBLE_DEVICES={hidden!r} hides every GPU of {machine.describe()}; unset it or name the GPUs'  # noqa: E501
+            )
+        return (
+            f'torch {torch.__version__} cannot use the GPUs ({machine.describe()}): torch.cuda.is_available() is False; check that this process can open /dev/nvidia* (containers: --gpus all)'  # noqa: E501
+        )
     return None
 
 
@@ -109,11 +105,11 @@ def mmcv_cuda_problem():
     from mmcv.ops import get_compiling_cuda_version
     compiled = get_compiling_cuda_version()
     if compiled == 'not available':
-        return ('mmcv was compiled without CUDA ops on a GPU machine (NMS and '
-                'RoIAlign of the detectors would fail on the GPU); delete the '
-                'environment and run tools/setup_env.sh here, or build mmcv '
-                'with FORCE_CUDA=1 (tools/build_mmcv.sh)')
+        return (
+            'mmcv was compiled without CUDA ops on a GPU machine (NMS and RoIAlign of the detectors would fail on the GPU); delete the environment and run tools/setup_env.sh here, or build mmcv with FORCE_CUDA=1 (tools/build_mmcv.sh)'  # noqa: E501
+        )
     if version_tuple(compiled)[0] != version_tuple(torch.version.cuda)[0]:
-        return (f'mmcv was compiled with CUDA {compiled}, torch with CUDA '
-                f'{torch.version.cuda}; rebuild mmcv (tools/setup_env.sh)')
+        return (
+            f'mmcv was compiled with CUDA {compiled}, torch with CUDA {torch.version.cuda}; rebuild mmcv (tools/setup_env.sh)'  # noqa: E501
+        )
     return None

@@ -149,22 +149,16 @@ def _refuse_machine(machine):
     if machine.driver_cuda is None or machine.driver_cuda < (12, 0):
         cuda = '.'.join(map(str, machine.driver_cuda or ('unknown', )))
         raise ProfileError(
-            f'the NVIDIA driver {machine.driver} supports CUDA {cuda}, older '
-            'than every CUDA build of torch in the package registry needs '
-            '(CUDA 12.8 needs R525 or newer, CUDA 13.0 R580); upgrade the '
-            'driver, or set MMTNT_TORCH_PROFILE=cpu to train on CPU')
+            f'the NVIDIA driver {machine.driver} supports CUDA {cuda}, older than every CUDA build of torch in the package registry needs (CUDA 12.8 needs R525 or newer, CUDA 13.0 R580); upgrade the driver, or set MMTNT_TORCH_PROFILE=cpu to train on CPU'  # noqa: E501
+        )
     if old:
         raise ProfileError(
-            f'GPU {old[0].index} ({old[0].name}) is '
-            f'sm_{arch_tag(old[0].cap)}, '
-            'older than any CUDA build of torch in the package registry runs '
-            'on (sm_70 and newer); use a newer GPU, or set '
-            'MMTNT_TORCH_PROFILE=cpu to train on CPU')
+            f'GPU {old[0].index} ({old[0].name}) is sm_{arch_tag(old[0].cap)}, older than any CUDA build of torch in the package registry runs on (sm_70 and newer); use a newer GPU, or set MMTNT_TORCH_PROFILE=cpu to train on CPU'  # noqa: E501
+        )
     if unknown:
         raise ProfileError(
-            f'nvidia-smi does not report the compute capability of GPU '
-            f'{unknown[0].index} ({unknown[0].name}); set MMTNT_TORCH_PROFILE '
-            'and TORCH_CUDA_ARCH_LIST yourself')
+            f'nvidia-smi does not report the compute capability of GPU {unknown[0].index} ({unknown[0].name}); set MMTNT_TORCH_PROFILE and TORCH_CUDA_ARCH_LIST yourself'  # noqa: E501
+        )
 
 
 def _auto_profile(machine):
@@ -174,13 +168,12 @@ def _auto_profile(machine):
     if uncovered:
         gpu = uncovered[0]
         return PROFILES['cu128'], (
-            f'GPU {gpu.index} ({gpu.name}) is sm_{arch_tag(gpu.cap)}, which '
-            f'torch {newest.torch} (CUDA {newest.cuda}) has no kernels for')
+            f'GPU {gpu.index} ({gpu.name}) is sm_{arch_tag(gpu.cap)}, which torch {newest.torch} (CUDA {newest.cuda}) has no kernels for'  # noqa: E501
+        )
     if machine.driver_cuda < newest.driver_cuda:
         return PROFILES['cu128'], (
-            f'driver {machine.driver} supports CUDA '
-            f'{".".join(map(str, machine.driver_cuda))}, older than torch '
-            f'{newest.torch} (CUDA {newest.cuda}) needs (R580)')
+            f'driver {machine.driver} supports CUDA {".".join(map(str, machine.driver_cuda))}, older than torch {newest.torch} (CUDA {newest.cuda}) needs (R580)'  # noqa: E501
+        )
     return newest, 'every GPU has kernels in the newest build'
 
 
@@ -188,16 +181,13 @@ def _check_requested(profile, machine):
     for gpu in machine.gpus:
         if gpu.cap and not covers(profile, gpu.cap):
             raise ProfileError(
-                f'{PROFILE_VARIABLE}={profile.name}: torch {profile.torch} '
-                f'(CUDA {profile.cuda}) has no kernels for GPU {gpu.index} '
-                f'({gpu.name}, sm_{arch_tag(gpu.cap)}); unset '
-                f'{PROFILE_VARIABLE} to get the profile that covers it')
+                f'{PROFILE_VARIABLE}={profile.name}: torch {profile.torch} (CUDA {profile.cuda}) has no kernels for GPU {gpu.index} ({gpu.name}, sm_{arch_tag(gpu.cap)}); unset {PROFILE_VARIABLE} to get the profile that covers it'  # noqa: E501
+            )
     if machine.gpus and profile.cuda and (machine.driver_cuda or
                                           (0, )) < profile.driver_cuda:
         raise ProfileError(
-            f'{PROFILE_VARIABLE}={profile.name}: driver {machine.driver} is '
-            f'too old for CUDA {profile.cuda}; unset {PROFILE_VARIABLE}, or '
-            'upgrade the driver')
+            f'{PROFILE_VARIABLE}={profile.name}: driver {machine.driver} is too old for CUDA {profile.cuda}; unset {PROFILE_VARIABLE}, or upgrade the driver'  # noqa: E501
+        )
 
 
 def _arch_list(profile, machine, requested):
@@ -215,10 +205,8 @@ def _arch_list(profile, machine, requested):
         if not re.fullmatch(r'\d+\.\d+a?(\+PTX)?', arch) or \
                 version_tuple(arch) < version_tuple(profile.nvcc_min_arch):
             raise ProfileError(
-                f'TORCH_CUDA_ARCH_LIST has {arch!r}, which CUDA '
-                f"{profile.cuda}'s nvcc cannot compile (it takes X.Y from "
-                f'{profile.nvcc_min_arch} on, separated by ";"); change it or '
-                'unset it')
+                f'''TORCH_CUDA_ARCH_LIST has {arch!r}, which CUDA {profile.cuda}'s nvcc cannot compile (it takes X.Y from {profile.nvcc_min_arch} on, separated by ";"); change it or unset it'''  # noqa: E501
+            )
     return ';'.join(archs)
 
 

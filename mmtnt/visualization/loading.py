@@ -50,9 +50,8 @@ def load_backbone_and_images(config,
     backbone = getattr(model, 'backbone', model)
     if not hasattr(backbone, 'blocks') or not hasattr(backbone, 'pixel_embed'):
         raise ValueError(
-            f'{config}: the model\'s backbone is {type(backbone).__name__}, '
-            'not '
-            'a TNT; these figures need mmtnt.TNT.')
+            f'{config}: the model\'s backbone is {type(backbone).__name__}, not a TNT; these figures need mmtnt.TNT.'  # noqa: E501
+        )
     p = backbone.patch_size
     if size % p:
         raise ValueError(

@@ -3,10 +3,14 @@ compute, values and gradients, for every arch and ablation, and TNTBlock uses
 it only where it applies."""
 import pytest
 import torch
+import torch.nn.functional as F
 
-import mmtnt.ops.inner_transformer as fused
+import mmtnt.ops.inner_transformer as fused_op
 from mmtnt.models import TNT
-from mmtnt.ops import fused_inner_available, unavailable_reason
+from mmtnt.models.backbones.tnt_fused_inner import (fused_inner_forward,
+                                                    inner_weights)
+from mmtnt.ops import (InnerWeights, fused_inner_available,
+                       fused_inner_transformer, unavailable_reason)
 
 
 def test_the_extension_builds_here():
@@ -145,7 +149,7 @@ def test_kernel_output_equals_the_block_modules():
     block = random_tnt(arch='s').blocks[3]
     words = torch.randn(40, 16, 24)
     with torch.no_grad():
-        new_words, normed = fused.fused_inner_forward(block, words)
+        new_words, normed = fused_inner_forward(block, words)
         ref = words + block.attn_in(block.norm_in(words))
         ref = ref + block.mlp_in(block.norm_mlp_in(ref))
         ref_normed = block.norm1_proj(ref.reshape(40, -1))
@@ -201,12 +205,12 @@ def test_fused_false_is_never_fused():
 
 
 def test_without_a_compiler_auto_runs_eager_and_warns_once(monkeypatch):
-    monkeypatch.setattr(fused, '_state', {})
+    monkeypatch.setattr(fused_op, '_state', {})
 
     def no_compiler(verbose=False):
         raise RuntimeError('Ninja is required to load C++ extensions')
 
-    monkeypatch.setattr(fused, 'load_extension', no_compiler)
+    monkeypatch.setattr(fused_op, 'load_extension', no_compiler)
     model = random_tnt(arch='ti')
     x = torch.randn(1, 3, 32, 32)
     with pytest.warns(UserWarning, match='Ninja is required') as record:
@@ -222,7 +226,70 @@ def test_without_a_compiler_auto_runs_eager_and_warns_once(monkeypatch):
 def test_kernel_rejects_wrong_inputs_with_the_name():
     block = random_tnt(arch='s').blocks[0]
     with pytest.raises(RuntimeError, match='words must be'):
-        fused.fused_inner_forward(block, torch.randn(16, 24))
-    with pytest.raises(RuntimeError, match='norm1_proj.weight has shape'):
+        fused_inner_forward(block, torch.randn(16, 24))
+    with pytest.raises(RuntimeError, match='norm3_weight has shape'):
         # 4 words of 24: the official LayerNorm is over 16 x 24
-        fused.fused_inner_forward(block, torch.randn(3, 4, 24))
+        fused_inner_forward(block, torch.randn(3, 4, 24))
+
+
+def reference_inner(words, w, heads, whole):
+    """The inner transformer written out from the weights alone."""
+    S, m, c = words.shape
+    x = F.layer_norm(words, (c, ), w.norm1_weight, w.norm1_bias)
+    q, k, v = F.linear(x, w.qkv_weight,
+                       w.qkv_bias).reshape(S, m, 3, heads,
+                                           c // heads).permute(2, 0, 3, 1, 4)
+    attn = (q @ k.transpose(-2, -1) * (c // heads)**-0.5).softmax(-1)
+    x = (attn @ v).transpose(1, 2).reshape(S, m, c)
+    words = words + F.linear(x, w.proj_weight, w.proj_bias)
+    x = F.layer_norm(words, (c, ), w.norm2_weight, w.norm2_bias)
+    x = F.linear(
+        F.gelu(F.linear(x, w.fc1_weight, w.fc1_bias)), w.fc2_weight,
+        w.fc2_bias)
+    words = words + x
+    shape = (m * c, ) if whole else (c, )
+    normed = F.layer_norm(
+        words.reshape(S, m * c) if whole else words, shape, w.norm3_weight,
+        w.norm3_bias)
+    return words, normed.reshape(S, m * c)
+
+
+@pytest.mark.parametrize('whole', [True, False])
+def test_op_computes_the_inner_transformer_from_named_weights(whole):
+    torch.manual_seed(0)
+    S, m, c, heads = 6, 16, 24, 4
+    n3 = m * c if whole else c
+    shapes = dict(
+        norm1_weight=(c, ),
+        norm1_bias=(c, ),
+        qkv_weight=(3 * c, c),
+        qkv_bias=(3 * c, ),
+        proj_weight=(c, c),
+        proj_bias=(c, ),
+        norm2_weight=(c, ),
+        norm2_bias=(c, ),
+        fc1_weight=(4 * c, c),
+        fc1_bias=(4 * c, ),
+        fc2_weight=(c, 4 * c),
+        fc2_bias=(c, ),
+        norm3_weight=(n3, ),
+        norm3_bias=(n3, ))
+    weights = InnerWeights(**{
+        k: 0.2 * torch.randn(shape)
+        for k, shape in shapes.items()
+    })
+    words = torch.randn(S, m, c)
+    with torch.no_grad():
+        out = fused_inner_transformer(
+            words, weights, heads=heads, norm_whole_sentence=whole)
+    for got, want in zip(out, reference_inner(words, weights, heads, whole)):
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
+
+
+def test_block_adapter_names_the_block_weights():
+    block = random_tnt(arch='s').blocks[2]
+    weights = inner_weights(block)
+    assert weights.norm3_weight is block.norm1_proj.weight
+    assert weights.fc2_bias is block.mlp_in.fc2.bias
+    torch.testing.assert_close(weights.qkv_weight[-24:],
+                               block.attn_in.v.weight)

@@ -33,9 +33,8 @@ def find_scalars(path):
     found = sorted(glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
     if not found:
         sys.exit(
-            f'error: no */vis_data/scalars.json under {path}; pass a work dir '
-            'that '
-            'tools/train.py wrote, or the json file itself.')
+            f'error: no */vis_data/scalars.json under {path}; pass a work dir that tools/train.py wrote, or the json file itself.'  # noqa: E501
+        )
     return found[-1]
 
 

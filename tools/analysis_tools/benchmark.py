@@ -92,8 +92,8 @@ def peak_memory_mb(name, mode, args, runner=None):
     proc.join()
     if proc.exitcode:
         raise RuntimeError(
-            f'benchmark: the memory probe of {name} ({mode}) exited with '
-            f'{proc.exitcode}; run it with --no-memory to skip the probe.')
+            f'benchmark: the memory probe of {name} ({mode}) exited with {proc.exitcode}; run it with --no-memory to skip the probe.'  # noqa: E501
+        )
     return queue.get()
 
 
@@ -138,8 +138,9 @@ def run(args):
             for _ in range(args.warmup):
                 runner.step()
         times = {key: [] for key in runners}
-        print(f'timing {mode}: {args.repeats} interleaved rounds of '
-              f'{len(runners)} models')
+        print(
+            f'timing {mode}: {args.repeats} interleaved rounds of {len(runners)} models'  # noqa: E501
+        )
         bar = ProgressBar(args.repeats)
         for _ in range(args.repeats):
             for key, runner in runners.items():
@@ -196,8 +197,9 @@ def parse_args(argv=None):
         '--models',
         nargs='+',
         default=DEFAULT_MODELS,
-        help=f'any of {DEFAULT_MODELS + list(TABLE5)}; {REFERENCE} is '
-        'always added as the reference')
+        help=(
+            f'any of {DEFAULT_MODELS + list(TABLE5)}; {REFERENCE} is always added as the reference'  # noqa: E501
+        ))
     parser.add_argument(
         '--mode',
         nargs='+',
@@ -237,14 +239,14 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         parser.error(
-            f'--device {args.device}: no CUDA device is visible; use --device '
-            'cpu.')
+            f'--device {args.device}: no CUDA device is visible; use --device cpu.'  # noqa: E501
+        )
     if args.repeats < 1 or args.batch_size < 1:
         parser.error('--repeats and --batch-size must be at least 1.')
     if args.img_size % 16:
         parser.error(
-            f'--img-size {args.img_size} must be divisible by the patch size '
-            '16.')
+            f'--img-size {args.img_size} must be divisible by the patch size 16.'  # noqa: E501
+        )
     return args
 
 
@@ -254,9 +256,8 @@ def main(argv=None):
     tuned = args.malloc_tuning == 'on' and tune_malloc()
     torch.manual_seed(0)
     print(
-        f'{machine()} | torch {torch.__version__} | batch {args.batch_size} | '
-        f'{args.dtype} | compile={args.compile} | malloc '
-        f'tuning={"on" if tuned else "off"}')
+        f'{machine()} | torch {torch.__version__} | batch {args.batch_size} | {args.dtype} | compile={args.compile} | malloc tuning={"on" if tuned else "off"}'  # noqa: E501
+    )
     rows = run(args)
     print_table(rows)
     if args.csv:

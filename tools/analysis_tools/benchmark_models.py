@@ -79,8 +79,9 @@ def build_model(name, img_size=224, with_cp=False):
         return timm.create_model(arch, img_size=img_size)
     if name == 'mmpretrain-tnt-s':
         return Classifier(MMPretrainTNT('s', img_size=img_size), 384)
-    raise ValueError(f'benchmark: unknown model {name!r}; choose from '
-                     f'{DEFAULT_MODELS + list(TABLE5)}.')
+    raise ValueError(
+        f'benchmark: unknown model {name!r}; choose from {DEFAULT_MODELS + list(TABLE5)}.'  # noqa: E501
+    )
 
 
 def tune_malloc():

@@ -36,9 +36,7 @@ def main():
     model = MODELS.build(cfg.model)
     flops, params = count_flops(model, shape, scope)
     print(
-        f'{"=" * 40}\nconfig: {args.config}\ninput shape: (3, {shape[0]}, '
-        f'{shape[1]})\n'
-        f'flops: {flops / 1e9:.2f} G\nparams: {params / 1e6:.2f} M\n{"=" * 40}'
+        f'{"=" * 40}\nconfig: {args.config}\ninput shape: (3, {shape[0]}, {shape[1]})\nflops: {flops / 1e9:.2f} G\nparams: {params / 1e6:.2f} M\n{"=" * 40}'  # noqa: E501
     )
 
 

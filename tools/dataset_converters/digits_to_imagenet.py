@@ -91,8 +91,9 @@ def export(out_dir, val_ratio=0.2, size=16, seed=0):
 def main():
     args = parse_args()
     counts = export(args.out_dir, args.val_ratio, args.size, args.seed)
-    print(f'wrote {counts["train"]} train / {counts["val"]} val digits to '
-          f'{args.out_dir}')
+    print(
+        f'wrote {counts["train"]} train / {counts["val"]} val digits to {args.out_dir}'  # noqa: E501
+    )
 
 
 if __name__ == '__main__':

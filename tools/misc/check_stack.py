@@ -36,9 +36,9 @@ def gpu_check(machine):
     gpu_keep, gpu_pooled = run_ops('cuda:0')
     if keep.tolist() != gpu_keep.tolist() or not torch.allclose(
             pooled, gpu_pooled, atol=1e-5):
-        return ('mmcv\'s NMS or RoIAlign on GPU 0 disagrees with the CPU '
-                f'(keep {gpu_keep.tolist()} vs {keep.tolist()}); rebuild mmcv '
-                'for this GPU (tools/setup_env.sh)')
+        return (
+            f'mmcv\'s NMS or RoIAlign on GPU 0 disagrees with the CPU (keep {gpu_keep.tolist()} vs {keep.tolist()}); rebuild mmcv for this GPU (tools/setup_env.sh)'  # noqa: E501
+        )
     return None
 
 
@@ -48,14 +48,15 @@ def main():
     args = parser.parse_args()
     keep, _ = run_ops('cpu')
     if keep.tolist() != [0, 2]:
-        print(f'refused: mmcv\'s NMS on CPU kept {keep.tolist()}, not [0, 2]; '
-              'rebuild mmcv (delete ~/.cache/mmtnt/wheels/mmcv-*)')
+        print(
+            f'refused: mmcv\'s NMS on CPU kept {keep.tolist()}, not [0, 2]; rebuild mmcv (delete ~/.cache/mmtnt/wheels/mmcv-*)'  # noqa: E501
+        )
         return 1
     compiled = get_compiling_cuda_version()
     if args.cuda and compiled != args.cuda:
-        print(f'refused: mmcv is compiled with CUDA {compiled}, the profile '
-              f'needs CUDA {args.cuda}; delete ~/.cache/mmtnt/wheels/mmcv-* '
-              'for this torch and run tools/setup_env.sh again')
+        print(
+            f'refused: mmcv is compiled with CUDA {compiled}, the profile needs CUDA {args.cuda}; delete ~/.cache/mmtnt/wheels/mmcv-* for this torch and run tools/setup_env.sh again'  # noqa: E501
+        )
         return 1
     machine = read_machine()
     problem = build_problem(machine) or (
@@ -65,10 +66,11 @@ def main():
     if problem:
         print(f'refused: {problem}')
         return 1
-    where = (f'NMS and RoIAlign on GPU 0 ({machine.gpus[0].name}) match the '
-             'CPU' if machine.gpus else 'NMS on CPU')
-    print(f'mmcv ops (CUDA {compiled}) with torch {torch.__version__}: '
-          f'{where}')
+    where = (
+        f'NMS and RoIAlign on GPU 0 ({machine.gpus[0].name}) match the CPU'
+        if machine.gpus else 'NMS on CPU')  # noqa: E501
+    print(f'mmcv ops (CUDA {compiled}) with torch {torch.__version__}: {where}'
+          )  # noqa: E501
     return 0
 
 

@@ -33,8 +33,9 @@ def link_entries(sources, dest):
 def main(home, build_site, *target_sites):
     nvcc = glob.glob(osp.join(build_site, 'nvidia', '*', 'bin', 'nvcc'))
     if not nvcc:
-        raise SystemExit(f'cuda_home: no nvidia/*/bin/nvcc in {build_site}; '
-                         'install requirements/cuda-X.Y-build.txt there.')
+        raise SystemExit(
+            f'cuda_home: no nvidia/*/bin/nvcc in {build_site}; install requirements/cuda-X.Y-build.txt there.'  # noqa: E501
+        )
     top = osp.dirname(osp.dirname(nvcc[0]))
     shutil.rmtree(home, ignore_errors=True)
     os.makedirs(home)

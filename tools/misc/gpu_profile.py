@@ -64,10 +64,11 @@ def main():
     if profile.cuda:
         print(f'kernels of the torch build: sm {" ".join(profile.archs)}')
         print(f'mmcv CUDA ops for: {archs}')
-        nvcc = (f'the package registry ({profile.compiler_requirements})'
-                if profile.nvcc_in_registry else
-                f'CUDA_HOME (a CUDA {profile.cuda} toolkit; the registry has '
-                'none)')
+        nvcc = (
+            f'the package registry ({profile.compiler_requirements})'
+            if profile.nvcc_in_registry else
+            f'CUDA_HOME (a CUDA {profile.cuda} toolkit; the registry has none)'
+        )  # noqa: E501
         print(f'nvcc from: {nvcc}')
     print(f'found: {machine.describe()}')
     print(f'why: {why}')

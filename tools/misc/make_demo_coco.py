@@ -207,8 +207,9 @@ def write_split(out_dir, split, count, first_id, rng, photos, objs, cats):
         annotations += anns
     coco = dict(
         info=dict(
-            description=('mmtnt: objects from scikit-image/scikit-learn '
-                         'photographs pasted at known places'),
+            description=(
+                'mmtnt: objects from scikit-image/scikit-learn photographs pasted at known places'  # noqa: E501
+            ),
             version='1.0',
             year=2026),
         licenses=[

@@ -76,8 +76,9 @@ def draw(names, prefix, size, seed):
     come or go (an edit elsewhere does not redraw it)."""
     members = [n for n in names if n.startswith(prefix + '.')]
     if not members:
-        raise SystemExit(f'no mutant of {prefix!r} in {MUTANTS}/; module '
-                         'prefixes look like mmtnt.checkpoint')
+        raise SystemExit(
+            f'no mutant of {prefix!r} in {MUTANTS}/; module prefixes look like mmtnt.checkpoint'  # noqa: E501
+        )
 
     def rank(name):
         return hashlib.sha256(f'{seed}:{name}'.encode()).hexdigest()
@@ -96,8 +97,9 @@ def wilson(killed, total, z=1.96):
 
 
 def report(samples, codes, equivalent):
-    print('| module | mutants | sampled | killed | survived | equivalent '
-          '| not run | score | 95% interval |')
+    print(
+        '| module | mutants | sampled | killed | survived | equivalent | not run | score | 95% interval |'  # noqa: E501
+    )
     print('|---|---|---|---|---|---|---|---|---|')
     survivors = []
     for prefix, sample in samples.items():
@@ -113,9 +115,9 @@ def report(samples, codes, equivalent):
         scored = len(killed) + len(survived)
         low, high = wilson(len(killed), scored)
         score = len(killed) / scored if scored else float('nan')
-        print(f'| `{prefix}` | {population} | {len(sample)} | {len(killed)} '
-              f'| {len(survived)} | {len(equiv)} | {len(not_run)} '
-              f'| {score:.0%} | {low:.0%}-{high:.0%} |')
+        print(
+            f'| `{prefix}` | {population} | {len(sample)} | {len(killed)} | {len(survived)} | {len(equiv)} | {len(not_run)} | {score:.0%} | {low:.0%}-{high:.0%} |'  # noqa: E501
+        )
     if survivors:
         print('\nsurvived (read each with: python -m mutmut show NAME):')
         for name in survivors:

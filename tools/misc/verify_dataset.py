@@ -33,8 +33,7 @@ def check_seg_map(info, num_classes, backend_args=None):
                                                      backend_args) as img:
         if seg.size != img.size:
             return [
-                f'label map is {seg.size[0]}x{seg.size[1]}, its image '
-                f'{img.size[0]}x{img.size[1]}'
+                f'label map is {seg.size[0]}x{seg.size[1]}, its image {img.size[0]}x{img.size[1]}'  # noqa: E501
             ]
         values = np.unique(np.asarray(seg))
     top = num_classes if info.get('reduce_zero_label') else num_classes - 1

@@ -59,8 +59,9 @@ def main():
     meta = dict(
         source=osp.basename(args.src), source_format=fmt, layout=layout)
     save_mmtnt_checkpoint(state_dict, meta, args.dst)
-    print(f'{args.src}: {fmt} format, {layout} layout, {len(state_dict)} '
-          f'tensors -> {args.dst}')
+    print(
+        f'{args.src}: {fmt} format, {layout} layout, {len(state_dict)} tensors -> {args.dst}'  # noqa: E501
+    )
     if layout is not None:
         print(f"build the backbone with layout='{layout}'")
 

@@ -16,8 +16,9 @@ def parser(description, default_size=224, several_images=False):
         'config', help='model config (classification; any TNT backbone)')
     p.add_argument(
         'checkpoint',
-        help="checkpoint in any TNT format, or 'random' for a "
-        'randomly initialised model')
+        help=(
+            "checkpoint in any TNT format, or 'random' for a randomly initialised model"  # noqa: E501
+        ))
     p.add_argument(
         'images', nargs='+' if several_images else 1, help='image file(s)')
     p.add_argument('--out-file', required=True, help='PNG to write')
@@ -69,11 +70,12 @@ def block_indices(args, backbone, need_inner=False):
     for b in args.blocks:
         if not 1 <= b <= n:
             sys.exit(
-                f'error: --blocks {b} is out of range: the model has blocks '
-                f'1..{n}.')
+                f'error: --blocks {b} is out of range: the model has blocks 1..{n}.'  # noqa: E501
+            )
         if need_inner and not backbone.blocks[b - 1].has_inner:
-            sys.exit(f'error: --blocks {b} has no inner transformer '
-                     '(inner_block_indices).')
+            sys.exit(
+                f'error: --blocks {b} has no inner transformer (inner_block_indices).'  # noqa: E501
+            )
         out.append(b - 1)
     return out
 

@@ -30,8 +30,9 @@ def main(argv=None):
     n = len(backbone.blocks)
     block = (args.block or n) - 1
     if not 0 <= block < n:
-        sys.exit(f'error: --block {args.block} is out of range: the model has '
-                 f'blocks 1..{n}.')
+        sys.exit(
+            f'error: --block {args.block} is out of range: the model has blocks 1..{n}.'  # noqa: E501
+        )
     with TNTProbe(backbone, outer=True) as probe:
         probe.run(inputs)
     done(

@@ -25,8 +25,9 @@ def main(argv=None):
         '--query',
         type=int,
         default=None,
-        help='query word inside the patch, row-major (default: the centre '
-        'word)')
+        help=(
+            'query word inside the patch, row-major (default: the centre word)'  # noqa: E501
+        ))
     args = p.parse_args(argv)
     backbone, inputs, rgbs = load(args)
     blocks = block_indices(args, backbone, need_inner=True)
@@ -36,15 +37,16 @@ def main(argv=None):
     patch = args.patch or (gh // 2, gw // 2)
     if not (0 <= patch[0] < gh and 0 <= patch[1] < gw):
         p.error(
-            f'--patch {patch[0]} {patch[1]} is outside the {gh}x{gw} patch '
-            'grid.')
+            f'--patch {patch[0]} {patch[1]} is outside the {gh}x{gw} patch grid.'  # noqa: E501
+        )
     m = backbone.num_words
     side = int(m**0.5)
     query = args.query if args.query is not None else (side //
                                                        2) * side + side // 2
     if not 0 <= query < m:
-        p.error(f'--query {query} is not a word index: a patch has {m} words '
-                f'(0..{m - 1}).')
+        p.error(
+            f'--query {query} is not a word index: a patch has {m} words (0..{m - 1}).'  # noqa: E501
+        )
     fig = draw_inner_attention(rgbs[0], probe, 0, patch, query, blocks,
                                backbone.patch_size)
     done(save(fig, args.out_file))

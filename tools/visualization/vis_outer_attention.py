@@ -30,8 +30,8 @@ def main(argv=None):
     patch = args.patch or (gh // 2, gw // 2)
     if not (0 <= patch[0] < gh and 0 <= patch[1] < gw):
         p.error(
-            f'--patch {patch[0]} {patch[1]} is outside the {gh}x{gw} patch '
-            'grid.')
+            f'--patch {patch[0]} {patch[1]} is outside the {gh}x{gw} patch grid.'  # noqa: E501
+        )
     fig = draw_outer_attention(rgbs[0], probe, 0, patch, blocks,
                                backbone.patch_size)
     done(save(fig, args.out_file))

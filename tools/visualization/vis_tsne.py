@@ -83,8 +83,9 @@ def main(argv=None):
     cfg = load_config(args.config, args.cfg_options)
     checkpoint = None if args.checkpoint == 'random' else args.checkpoint
     if checkpoint is not None and not osp.isfile(checkpoint):
-        sys.exit(f"error: checkpoint {checkpoint} does not exist (or pass "
-                 "'random').")
+        sys.exit(
+            f"error: checkpoint {checkpoint} does not exist (or pass 'random')."  # noqa: E501
+        )
     check_data(cfg, [f'{args.split}_dataloader'])
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     model = get_model(cfg, checkpoint, device=args.device)
@@ -95,15 +96,16 @@ def main(argv=None):
     n = len(backbone.blocks)
     block = (args.block or n) - 1
     if not 0 <= block < n:
-        sys.exit(f'error: --block {args.block} is out of range: the model has '
-                 f'blocks 1..{n}.')
+        sys.exit(
+            f'error: --block {args.block} is out of range: the model has blocks 1..{n}.'  # noqa: E501
+        )
     loader = Runner.build_dataloader(cfg[f'{args.split}_dataloader'])
     feats, labels = features(backbone, model, loader, block, args.max_samples,
                              args.points)
     if len(feats) < 3:
         sys.exit(
-            f'error: t-SNE needs at least 3 points, the {args.split} split '
-            f'gave {len(feats)}.')
+            f'error: t-SNE needs at least 3 points, the {args.split} split gave {len(feats)}.'  # noqa: E501
+        )
     perplexity = min(args.perplexity, len(feats) - 1)
     emb = TSNE(
         perplexity=perplexity, init='pca',

@@ -27,6 +27,18 @@ class BackboneMixin:
             )
         return dict(arch)
 
+    def _parse_out_indices(self, out_indices, count, unit):
+        """``out_indices`` (an int or a sequence, negatives from the end) as
+        a list of indices in ``range(count)``."""
+        if isinstance(out_indices, int):
+            out_indices = [out_indices]
+        for i in out_indices:
+            if not -count <= i < count:
+                raise ValueError(
+                    f'{type(self).__name__}: out_indices entry {i} is out of range for {count} {unit}.'  # noqa: E501
+                )
+        return [i % count for i in out_indices]
+
     def _init_from_pretrained(self):
         """Load a ``Pretrained`` init_cfg with mmtnt's loader (every known
         format, with or without the ``backbone.`` prefix, refused before any

@@ -24,6 +24,17 @@ from .pyramid_tnt_parts import (NUM_WORDS, PyramidTNTBlock, SentenceMerge,
 
 SR_RATIOS = (4, 2, 1, 1)
 STEM_STRIDE = 8
+# The official initialisation: truncated normal Linear layers, normal(0,
+# sqrt(2 / fan_out)) convs, zero biases, LayerNorms ones/zeros.
+INIT_CFG = (dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
+            dict(
+                type='Kaiming',
+                layer='Conv2d',
+                mode='fan_out',
+                nonlinearity='relu',
+                distribution='normal',
+                bias=0.),
+            dict(type='Constant', layer='LayerNorm', val=1., bias=0.))
 
 
 def has_inner(index, depth):
@@ -117,38 +128,30 @@ class PyramidTNT(BackboneMixin, BaseBackbone):
     WIDTH_FACTORS = (1, 2, 4, 4)  # per stage, of each width and head count
     OUT_TYPES = ('avg_featmap', 'featmap', 'raw')
 
-    def __init__(
-        self,
-        arch='s',
-        img_size=None,
-        in_channels=3,
-        mlp_ratio=4.,
-        qkv_bias=False,
-        drop_rate=0.,
-        attn_drop_rate=0.,
-        drop_path_rate=0.,
-        out_indices=3,
-        out_type='avg_featmap',
-        final_norm=True,
-        frozen_stages=-1,
-        interpolate_mode='bicubic',
-        with_cp=False,
-        init_cfg=(dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
-                  dict(
-                      type='Kaiming',
-                      layer='Conv2d',
-                      mode='fan_out',
-                      nonlinearity='relu',
-                      distribution='normal',
-                      bias=0.),
-                  dict(type='Constant', layer='LayerNorm', val=1., bias=0.))):
+    def __init__(self,
+                 arch='s',
+                 img_size=None,
+                 in_channels=3,
+                 mlp_ratio=4.,
+                 qkv_bias=False,
+                 drop_rate=0.,
+                 attn_drop_rate=0.,
+                 drop_path_rate=0.,
+                 out_indices=3,
+                 out_type='avg_featmap',
+                 final_norm=True,
+                 frozen_stages=-1,
+                 interpolate_mode='bicubic',
+                 with_cp=False,
+                 init_cfg=INIT_CFG):
         super().__init__(
             init_cfg=list(init_cfg) if isinstance(init_cfg, tuple
                                                   ) else init_cfg)
         a = self._parse_arch(arch)
         if out_type not in self.OUT_TYPES:
-            raise ValueError(f'PyramidTNT: out_type must be one of '
-                             f'{self.OUT_TYPES}, got {out_type!r}.')
+            raise ValueError(
+                f'PyramidTNT: out_type must be one of {self.OUT_TYPES}, got {out_type!r}.'  # noqa: E501
+            )
         img_size = img_size or a.get('img_size', 256)
         self.img_size = (img_size, img_size) if isinstance(
             img_size, int) else tuple(img_size)
@@ -156,19 +159,37 @@ class PyramidTNT(BackboneMixin, BaseBackbone):
         self.outer_dims = [a['outer_dims'] * f for f in self.WIDTH_FACTORS]
         self.inner_dims = [a['inner_dims'] * f for f in self.WIDTH_FACTORS]
         self.embed_dims = self.outer_dims[-1]
-        self.out_indices = self._parse_out_indices(out_indices)
+        self.out_indices = self._parse_out_indices(out_indices, 4, 'stages')
         self.out_type = out_type
         self.frozen_stages = frozen_stages
         self.interpolate_mode = interpolate_mode
         grids = stage_grids(self.img_size)
         self.grid_size = grids[0]
 
+        self._build_embedding(in_channels, grids[0], drop_rate)
+        self._build_stages(
+            a,
+            grids,
+            drop_path_rate,
+            interpolate_mode,
+            with_cp,
+            mlp_ratio=mlp_ratio,
+            qkv_bias=qkv_bias,
+            drop_rate=drop_rate,
+            attn_drop_rate=attn_drop_rate)
+        self.norm = nn.LayerNorm(self.embed_dims) if final_norm else None
+        self._freeze_stages()
+        self.register_load_state_dict_pre_hook(self._adapt_checkpoint)
+
+    def _build_embedding(self, in_channels, grid, drop_rate):
+        """Padding, stem, position encodings and the merges between
+        stages."""
         self.pad = AdaptivePadding(
             kernel_size=STEM_STRIDE, stride=STEM_STRIDE, padding='corner')
         self.patch_embed = Stem(in_channels, self.inner_dims[0],
                                 self.outer_dims[0])
         self.outer_pos = nn.Parameter(
-            torch.zeros(1, grids[0][0] * grids[0][1], self.outer_dims[0]))
+            torch.zeros(1, grid[0] * grid[1], self.outer_dims[0]))
         self.inner_pos = nn.Parameter(
             torch.zeros(1, NUM_WORDS, self.inner_dims[0]))
         self.pos_drop = nn.Dropout(drop_rate)
@@ -178,16 +199,15 @@ class PyramidTNT(BackboneMixin, BaseBackbone):
         self.sentence_merges = nn.ModuleList(
             SentenceMerge(i, o)
             for i, o in zip(self.outer_dims[:-1], self.outer_dims[1:]))
+
+    def _build_stages(self, arch, grids, drop_path_rate, interpolate_mode,
+                      with_cp, **block_args):
+        """The four stages; drop path grows linearly over all blocks."""
         dpr = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
-        block_args = dict(
-            mlp_ratio=mlp_ratio,
-            qkv_bias=qkv_bias,
-            drop_rate=drop_rate,
-            attn_drop_rate=attn_drop_rate)
         self.stages = nn.ModuleList()
         for i, depth in enumerate(self.depths):
-            heads = (a['outer_heads'] * self.WIDTH_FACTORS[i],
-                     a['inner_heads'] * self.WIDTH_FACTORS[i])
+            heads = (arch['outer_heads'] * self.WIDTH_FACTORS[i],
+                     arch['inner_heads'] * self.WIDTH_FACTORS[i])
             first = sum(self.depths[:i])
             blocks = [
                 PyramidTNTBlock(
@@ -201,20 +221,6 @@ class PyramidTNT(BackboneMixin, BaseBackbone):
             self.stages.append(
                 Stage(blocks, heads[0], grids[i], SR_RATIOS[i],
                       interpolate_mode, with_cp))
-        self.norm = nn.LayerNorm(self.embed_dims) if final_norm else None
-        self._freeze_stages()
-        self.register_load_state_dict_pre_hook(self._adapt_checkpoint)
-
-    @staticmethod
-    def _parse_out_indices(out_indices):
-        if isinstance(out_indices, int):
-            out_indices = [out_indices]
-        bad = [i for i in out_indices if not -4 <= i < 4]
-        if bad:
-            raise ValueError(
-                f'PyramidTNT: out_indices {bad} are out of range for 4 stages.'
-            )
-        return sorted(i % 4 for i in out_indices)
 
     def init_weights(self):
         if self._init_from_pretrained():

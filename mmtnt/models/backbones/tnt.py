@@ -18,11 +18,11 @@ from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.utils import resize_pos_embed
 
 from mmtnt.checkpoint import adapt_state_dict
-from mmtnt.ops import (fused_inner_available, fused_inner_forward,
-                       unavailable_reason)
+from mmtnt.ops import fused_inner_available, unavailable_reason
 from mmtnt.registry import MODELS
 from ..layers import SE, Attention, Mlp
 from .backbone_mixin import BackboneMixin
+from .tnt_fused_inner import fused_inner_forward
 
 LAYOUTS = ('official', 'legacy')
 
@@ -49,7 +49,7 @@ class PixelEmbed(nn.Module):
                  layout):
         super().__init__()
         self.patch_size = patch_size
-        self.layout = layout
+        self.patch_first = layout == 'official'  # cut, then convolve
         self.inner_dims = inner_dims
         self.words_per_side = math.ceil(patch_size / inner_stride)
         self.proj = nn.Conv2d(
@@ -63,7 +63,7 @@ class PixelEmbed(nn.Module):
         B, C, H, W = x.shape
         p, s = self.patch_size, self.words_per_side
         gh, gw = H // p, W // p
-        if self.layout == 'official':
+        if self.patch_first:
             # (B, C, gh, p, gw, p) -> (B*gh*gw, C, p, p): Unfold without the
             # copy to (B, Cpp, N).
             x = x.reshape(B, C, gh, p, gw, p).permute(0, 2, 4, 1, 3,
@@ -127,10 +127,13 @@ class TNTBlock(nn.Module):
                  fused_inner='auto'):
         super().__init__()
         if fused_inner not in (True, False, 'auto'):
-            raise ValueError('TNTBlock: fused_inner must be True, False or '
-                             f"'auto', got {fused_inner!r}.")
+            raise ValueError(
+                f"TNTBlock: fused_inner must be True, False or 'auto', got {fused_inner!r}."  # noqa: E501
+            )
         self.has_inner = inner_dims > 0
-        self.layout = layout
+        # official: LN(m*c) -> Linear(no bias) -> LN(D); legacy: LN(c) per
+        # word -> Linear(bias)
+        self.norm_whole_sentence = layout == 'official'
         self.fused_inner = fused_inner
         if self.has_inner:
             self.norm_in = nn.LayerNorm(inner_dims)
@@ -145,7 +148,7 @@ class TNTBlock(nn.Module):
             self.mlp_in = Mlp(
                 inner_dims, int(inner_dims * inner_mlp_ratio), drop=drop_rate)
             words_dims = num_words * inner_dims
-            if layout == 'official':
+            if self.norm_whole_sentence:
                 self.norm1_proj = nn.LayerNorm(words_dims)
                 self.proj = nn.Linear(words_dims, outer_dims, bias=False)
                 self.norm2_proj = nn.LayerNorm(outer_dims)
@@ -167,7 +170,7 @@ class TNTBlock(nn.Module):
 
     def words_to_sentences(self, inner, batch_size):
         """(B*N, m, c) words -> (B, N, D) additions to the sentence tokens."""
-        if self.layout == 'official':
+        if self.norm_whole_sentence:
             x = inner.reshape(batch_size, -1, inner.shape[1] * inner.shape[2])
             return self.norm2_proj(self.proj(self.norm1_proj(x)))
         x = self.norm1_proj(inner)
@@ -177,8 +180,9 @@ class TNTBlock(nn.Module):
         """Why the fused inner transformer cannot run on ``inner`` (a
         sentence), or None if it can."""
         if inner.device.type != 'cpu' or inner.dtype != torch.float32:
-            return (f'it runs on float32 CPU tensors, got {inner.dtype} on '
-                    f'{inner.device}')
+            return (
+                f'it runs on float32 CPU tensors, got {inner.dtype} on {inner.device}'  # noqa: E501
+            )
         if torch.is_autocast_enabled('cpu'):
             return 'CPU autocast is on'
         if torch.compiler.is_exporting() or torch.jit.is_tracing():
@@ -197,9 +201,8 @@ class TNTBlock(nn.Module):
         reason = self.fused_inner_blocker(inner)
         if reason is not None and self.fused_inner is True:
             raise RuntimeError(
-                f'TNTBlock: fused_inner=True, but the fused inner transformer '
-                f"cannot run here: {reason}. Use fused_inner='auto' to fall "
-                'back to the eager modules.')
+                f"TNTBlock: fused_inner=True, but the fused inner transformer cannot run here: {reason}. Use fused_inner='auto' to fall back to the eager modules."  # noqa: E501
+            )
         return reason is None
 
     def inner_eager(self, inner, outer):
@@ -215,7 +218,7 @@ class TNTBlock(nn.Module):
         """The same with the fused kernel."""
         inner, normed = fused_inner_forward(self, inner)
         sentences = self.proj(normed.view(outer.shape[0], -1, normed.shape[1]))
-        if self.layout == 'official':
+        if self.norm_whole_sentence:
             sentences = self.norm2_proj(sentences)
         if torch.is_grad_enabled():
             return inner, outer + F.pad(sentences, (0, 0, 1, 0))
@@ -349,13 +352,7 @@ class TNT(BackboneMixin, BaseBackbone):
             init_cfg=list(init_cfg) if isinstance(init_cfg, tuple
                                                   ) else init_cfg)
         self.arch_settings = self._parse_arch(arch)
-        if layout not in LAYOUTS:
-            raise ValueError(
-                f'TNT: layout must be one of {LAYOUTS}, got {layout!r}.')
-        if out_type not in self.OUT_TYPES:
-            raise ValueError(
-                f'TNT: out_type must be one of {self.OUT_TYPES}, got '
-                f'{out_type!r}.')
+        self._check_choices(layout=layout, out_type=out_type)
         a = self.arch_settings
         self.inner_dims, self.embed_dims = a['inner_dims'], a['outer_dims']
         self.num_layers = a['num_layers']
@@ -363,25 +360,58 @@ class TNT(BackboneMixin, BaseBackbone):
         self.patch_size = patch_size
         self.img_size = (img_size, img_size) if isinstance(
             img_size, int) else tuple(img_size)
-        if self.img_size[0] % patch_size or self.img_size[1] % patch_size:
-            raise ValueError(
-                f'TNT: img_size {self.img_size} must be divisible by '
-                'patch_size '
-                f'{patch_size}.')
-        self.grid_size = (self.img_size[0] // patch_size,
-                          self.img_size[1] // patch_size)
+        self.grid_size = self._grid(self.img_size, patch_size)
         self.out_type = out_type
         self.final_norm = final_norm
         self.frozen_stages = frozen_stages
         self.interpolate_mode = interpolate_mode
         self.with_cp = with_cp
 
+        self._build_embedding(in_channels, inner_stride, with_sentence_pos,
+                              with_word_pos, drop_rate)
+        self._build_blocks(
+            inner_block_indices,
+            drop_path_rate,
+            qkv_bias=qkv_bias,
+            drop_rate=drop_rate,
+            attn_drop_rate=attn_drop_rate,
+            layout=layout,
+            with_se=with_se,
+            fused_inner=fused_inner)
+        self.norm = nn.LayerNorm(self.embed_dims) if final_norm else None
+        self.out_indices = self._parse_out_indices(out_indices,
+                                                   self.num_layers, 'blocks')
+        self._freeze_stages()
+        self.register_load_state_dict_pre_hook(self._adapt_checkpoint)
+
+    def _check_choices(self, layout, out_type):
+        if layout not in LAYOUTS:
+            raise ValueError(
+                f'TNT: layout must be one of {LAYOUTS}, got {layout!r}.')
+        if out_type not in self.OUT_TYPES:
+            raise ValueError(
+                f'TNT: out_type must be one of {self.OUT_TYPES}, got {out_type!r}.'  # noqa: E501
+            )
+
+    @staticmethod
+    def _grid(img_size, patch_size):
+        """The sentence grid of an ``img_size`` image."""
+        if img_size[0] % patch_size or img_size[1] % patch_size:
+            raise ValueError(
+                f'TNT: img_size {img_size} must be divisible by patch_size {patch_size}.'  # noqa: E501
+            )
+        return (img_size[0] // patch_size, img_size[1] // patch_size)
+
+    def _build_embedding(self, in_channels, inner_stride, with_sentence_pos,
+                         with_word_pos, drop_rate):
+        """Padding, pixel embedding, words -> sentences, class token and the
+        position encodings."""
         # Like mmseg's ViT and Swin: any input size, zero-padded at the bottom
         # and right.
-        self.pad = AdaptivePadding(
-            kernel_size=patch_size, stride=patch_size, padding='corner')
-        self.pixel_embed = PixelEmbed(in_channels, self.inner_dims, patch_size,
-                                      inner_stride, layout)
+        p = self.patch_size
+        self.pad = AdaptivePadding(kernel_size=p, stride=p, padding='corner')
+        self.pixel_embed = PixelEmbed(in_channels, self.inner_dims, p,
+                                      inner_stride, self.layout)
         s = self.pixel_embed.words_per_side
         self.num_words = s * s
         words_dims = self.num_words * self.inner_dims
@@ -400,6 +430,11 @@ class TNT(BackboneMixin, BaseBackbone):
                 torch.zeros(1, self.inner_dims, s, s))
         self.pos_drop = nn.Dropout(drop_rate)
 
+    def _build_blocks(self, inner_block_indices, drop_path_rate, **block_args):
+        """The blocks, with an inner transformer where
+        ``inner_block_indices`` (None: all) say, drop path growing
+        linearly."""
+        a = self.arch_settings
         if inner_block_indices is None:
             inner_block_indices = range(self.num_layers)
         self.inner_block_indices = sorted(i % self.num_layers
@@ -415,29 +450,9 @@ class TNT(BackboneMixin, BaseBackbone):
                 num_words=self.num_words,
                 mlp_ratio=a.get('mlp_ratio', 4.),
                 inner_mlp_ratio=a.get('inner_mlp_ratio', 4.),
-                qkv_bias=qkv_bias,
-                drop_rate=drop_rate,
-                attn_drop_rate=attn_drop_rate,
                 drop_path_rate=dpr[i],
-                layout=layout,
-                with_se=with_se,
-                fused_inner=fused_inner) for i in range(self.num_layers)
+                **block_args) for i in range(self.num_layers)
         ])
-        self.norm = nn.LayerNorm(self.embed_dims) if final_norm else None
-
-        if isinstance(out_indices, int):
-            out_indices = [out_indices]
-        self.out_indices = []
-        for i in out_indices:
-            n = self.num_layers
-            j = i % n if -n <= i < n else None
-            if j is None:
-                raise ValueError(
-                    f'TNT: out_indices entry {i} is out of range for '
-                    f'{self.num_layers} blocks.')
-            self.out_indices.append(j)
-        self._freeze_stages()
-        self.register_load_state_dict_pre_hook(self._adapt_checkpoint)
 
     def init_weights(self):
         # Not mmengine's PretrainedInit: ours reads every TNT format with or

@@ -20,6 +20,10 @@ def _mlp(dims, hidden):
         nn.Linear(dims, hidden), nn.GELU(), nn.Linear(hidden, dims))
 
 
+INIT_CFG = (dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
+            dict(type='Constant', layer='LayerNorm', val=1., bias=0.))
+
+
 class Trans2SegDecoderLayer(nn.Module):
     """Class queries attend to the encoder tokens; returns (attention logits,
     queries, tokens).
@@ -159,13 +163,7 @@ class Trans2SegHead(BaseDecodeHead):
                  keep_unused_layers=False,
                  norm_cfg=dict(type='SyncBN', requires_grad=True),
                  align_corners=True,
-                 init_cfg=(dict(
-                     type='TruncNormal', layer='Linear', std=.02, bias=0.),
-                           dict(
-                               type='Constant',
-                               layer='LayerNorm',
-                               val=1.,
-                               bias=0.)),
+                 init_cfg=INIT_CFG,
                  **kwargs):
         kwargs.setdefault('dropout_ratio', 0.)
         super().__init__(
@@ -186,6 +184,25 @@ class Trans2SegHead(BaseDecodeHead):
         self.pos_grid = tuple(pos_grid)
         num_tokens = self.token_grid[0] * self.token_grid[1]
 
+        self._build_transformer(embed_dims, enc_channels, num_layers,
+                                num_heads, mlp_ratio, pos_grid, num_tokens,
+                                qkv_bias, drop_path_rate, keep_unused_layers)
+        conv = dict(norm_cfg=norm_cfg, act_cfg=dict(type='ReLU'))
+        self.conv1 = DepthwiseSeparableConvModule(
+            embed_dims + num_heads, channels, 3, padding=1, **conv)
+        self.conv2 = DepthwiseSeparableConvModule(
+            channels, channels, 3, padding=1, **conv)
+        self.hires_proj = ConvModule(
+            hires_channels, channels, 1, bias=False, **conv)
+        self.conv3 = DepthwiseSeparableConvModule(
+            channels, channels, 3, padding=1, **conv)
+        self.pred = nn.Conv2d(channels, 1, 1)
+
+    def _build_transformer(self, embed_dims, enc_channels, num_layers,
+                           num_heads, mlp_ratio, pos_grid, num_tokens,
+                           qkv_bias, drop_path_rate, keep_unused_layers):
+        """Token embedding, encoder and decoder layers."""
+        num_classes = self.num_classes
         self.embed = nn.Linear(enc_channels, embed_dims)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
         self.pos_embed = nn.Parameter(
@@ -220,17 +237,6 @@ class Trans2SegHead(BaseDecodeHead):
                 with_token_update=keep_unused_layers or i < last)
             for i in range(num_layers)
         ])
-
-        conv = dict(norm_cfg=norm_cfg, act_cfg=dict(type='ReLU'))
-        self.conv1 = DepthwiseSeparableConvModule(
-            embed_dims + num_heads, channels, 3, padding=1, **conv)
-        self.conv2 = DepthwiseSeparableConvModule(
-            channels, channels, 3, padding=1, **conv)
-        self.hires_proj = ConvModule(
-            hires_channels, channels, 1, bias=False, **conv)
-        self.conv3 = DepthwiseSeparableConvModule(
-            channels, channels, 3, padding=1, **conv)
-        self.pred = nn.Conv2d(channels, 1, 1)
 
     def init_weights(self):
         super().init_weights()

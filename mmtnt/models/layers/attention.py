@@ -38,8 +38,8 @@ class Attention(nn.Module):
         super().__init__()
         if dim % num_heads:
             raise ValueError(
-                f'Attention: dim {dim} is not divisible by num_heads '
-                f'{num_heads}.')
+                f'Attention: dim {dim} is not divisible by num_heads {num_heads}.'  # noqa: E501
+            )
         self.num_heads = num_heads
         self.head_dim = dim // num_heads
         self.qk = nn.Linear(dim, dim * 2, bias=qkv_bias)

@@ -29,8 +29,9 @@ class SRAttention(nn.Module):
                  proj_drop=0.):
         super().__init__()
         if dims % num_heads:
-            raise ValueError(f'SRAttention: dims {dims} must be divisible by '
-                             f'num_heads {num_heads}.')
+            raise ValueError(
+                f'SRAttention: dims {dims} must be divisible by num_heads {num_heads}.'  # noqa: E501
+            )
         self.num_heads = num_heads
         self.sr_ratio = sr_ratio
         self.attn_drop = attn_drop

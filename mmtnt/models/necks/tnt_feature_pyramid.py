@@ -66,16 +66,16 @@ class TNTFeaturePyramid(BaseModule):
         bad = [s for s in scales if s not in SCALES]
         if bad or not scales:
             raise ValueError(
-                f'TNTFeaturePyramid: scales must be a non-empty sequence of '
-                f'{SCALES}, got {tuple(scales)}.')
+                f'TNTFeaturePyramid: scales must be a non-empty sequence of {SCALES}, got {tuple(scales)}.'  # noqa: E501
+            )
         if downsample not in ('conv', 'avgpool', 'maxpool'):
             raise ValueError(
-                "TNTFeaturePyramid: downsample must be 'conv', 'avgpool' or "
-                f"'maxpool', got {downsample!r}.")
+                f"TNTFeaturePyramid: downsample must be 'conv', 'avgpool' or 'maxpool', got {downsample!r}."  # noqa: E501
+            )
         if kernel_size < 2 or kernel_size % 2:
             raise ValueError(
-                'TNTFeaturePyramid: kernel_size must be even, got '
-                f'{kernel_size}.')
+                f'TNTFeaturePyramid: kernel_size must be even, got {kernel_size}.'  # noqa: E501
+            )
         self.scales = tuple(scales)
         self.levels = nn.ModuleList(
             _resampler(in_channels, s, downsample, kernel_size)
@@ -88,18 +88,13 @@ class TNTFeaturePyramid(BaseModule):
             inputs = tuple(inputs) * len(self.scales)
         if len(inputs) != len(self.scales):
             raise ValueError(
-                f'TNTFeaturePyramid: got {len(inputs)} feature maps for '
-                f'{len(self.scales)} scales {self.scales}; set the '
-                'backbone\'s '
-                'out_indices to one block per scale (or one block for all).')
+                f'TNTFeaturePyramid: got {len(inputs)} feature maps for {len(self.scales)} scales {self.scales}; set the backbone\'s out_indices to one block per scale (or one block for all).'  # noqa: E501
+            )
         outs = []
         for x, scale, level in zip(inputs, self.scales, self.levels):
             if scale == 0.5 and (x.shape[-2] % 2 or x.shape[-1] % 2):
                 raise ValueError(
-                    f'TNTFeaturePyramid: a {x.shape[-2]}x{x.shape[-1]} map '
-                    'cannot be halved '
-                    'exactly; pad the images to a multiple of 32 '
-                    '(data_preprocessor '
-                    'pad_size_divisor=32).')
+                    f'TNTFeaturePyramid: a {x.shape[-2]}x{x.shape[-1]} map cannot be halved exactly; pad the images to a multiple of 32 (data_preprocessor pad_size_divisor=32).'  # noqa: E501
+                )
             outs.append(level(x))
         return tuple(outs)

@@ -241,21 +241,21 @@ Inner make_inner(const at::Tensor& words, const at::Tensor& ln1_w,
   TORCH_CHECK(heads > 0 && c % heads == 0, "fused inner transformer: ",
               c, " channels do not split into ", heads, " heads");
   check(words, "words", {S, m, c});
-  check(ln1_w, "norm_in.weight", {c});
-  check(ln1_b, "norm_in.bias", {c});
-  check(qkv_w, "qkv weight", {3 * c, c});
-  if (qkv_b && qkv_b->defined()) check(*qkv_b, "qkv bias", {3 * c});
-  check(proj_w, "attn_in.proj.weight", {c, c});
-  check(proj_b, "attn_in.proj.bias", {c});
-  check(ln2_w, "norm_mlp_in.weight", {c});
-  check(ln2_b, "norm_mlp_in.bias", {c});
-  check(fc1_w, "mlp_in.fc1.weight", {hidden, c});
-  check(fc1_b, "mlp_in.fc1.bias", {hidden});
-  check(fc2_w, "mlp_in.fc2.weight", {c, hidden});
-  check(fc2_b, "mlp_in.fc2.bias", {c});
+  check(ln1_w, "norm1_weight", {c});
+  check(ln1_b, "norm1_bias", {c});
+  check(qkv_w, "qkv_weight", {3 * c, c});
+  if (qkv_b && qkv_b->defined()) check(*qkv_b, "qkv_bias", {3 * c});
+  check(proj_w, "proj_weight", {c, c});
+  check(proj_b, "proj_bias", {c});
+  check(ln2_w, "norm2_weight", {c});
+  check(ln2_b, "norm2_bias", {c});
+  check(fc1_w, "fc1_weight", {hidden, c});
+  check(fc1_b, "fc1_bias", {hidden});
+  check(fc2_w, "fc2_weight", {c, hidden});
+  check(fc2_b, "fc2_bias", {c});
   const int64_t n3 = norm_whole_sentence ? m * c : c;
-  check(ln3_w, "norm1_proj.weight", {n3});
-  check(ln3_b, "norm1_proj.bias", {n3});
+  check(ln3_w, "norm3_weight", {n3});
+  check(ln3_b, "norm3_bias", {n3});
   if (keep_attn && keep_attn->defined()) check(*keep_attn, "keep_attn", {S});
   if (keep_mlp && keep_mlp->defined()) check(*keep_mlp, "keep_mlp", {S});
   return Inner{S, m, c, hidden, heads, n3,
