@@ -19,6 +19,10 @@ def oracle_config(model_type, tmp_path):
     return text, ckpt
 
 
+FIXED_BOXES = [[20., 30., 120., 110.], [140., 40., 260., 150.]]
+FIXED_SCORES = [0.9, 0.2]
+
+
 class _Oracle(BaseModel):
 
     def __init__(self, data_preprocessor=None, init_cfg=None):
@@ -44,6 +48,18 @@ class GroundTruthDetector(_Oracle):
             if hasattr(gt.bboxes, 'tensor') else gt.bboxes,
             labels=gt.labels,
             scores=torch.ones(len(gt.labels)))
+
+
+@DET_MODELS.register_module()
+class FixedBoxesDetector(_Oracle):
+    """Predicts :data:`FIXED_BOXES` (image coordinates) with scores 0.9 and
+    0.2 on every image."""
+
+    def predict_one(self, sample):
+        sample.pred_instances = InstanceData(
+            bboxes=torch.tensor(FIXED_BOXES, dtype=torch.float32),
+            labels=torch.tensor([0, 1]),
+            scores=torch.tensor(FIXED_SCORES))
 
 
 @SEG_MODELS.register_module()

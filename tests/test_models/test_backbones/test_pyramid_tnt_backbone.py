@@ -151,3 +151,13 @@ def test_gradients_reach_the_resized_position_parameters():
     sum(o.mean() for o in model(torch.randn(2, 3, 72, 104))).backward()
     assert model.outer_pos.grad.abs().sum() > 0
     assert all(s.relative_pos.grad.abs().sum() > 0 for s in model.stages)
+
+
+@pytest.mark.parametrize('with_cp,calls', [(False, 1), (True, 2)])
+def test_with_cp_recomputes_each_block_in_backward(with_cp, calls):
+    model = PyramidTNT(arch='ti', with_cp=with_cp).train()
+    seen = []
+    model.stages[1].blocks[2].outer_norm1.register_forward_pre_hook(
+        lambda *a: seen.append(1))
+    model(torch.randn(2, 3, 64, 64))[0].sum().backward()
+    assert len(seen) == calls

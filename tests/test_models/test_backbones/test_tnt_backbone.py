@@ -157,6 +157,19 @@ def test_drop_path_and_checkpointing_train():
                if p.requires_grad)
 
 
+@pytest.mark.parametrize('with_cp,calls', [(False, 1), (True, 2)])
+def test_with_cp_recomputes_each_block_in_backward(with_cp, calls):
+    """Checkpointing is observed, not assumed: a checkpointed block runs its
+    forward again during backward (a pre-hook: recomputation stops once
+    the saved tensors are back, before a module returns)."""
+    model = TNT(arch='ti', with_cp=with_cp).train()
+    seen = []
+    model.blocks[3].norm_out.register_forward_pre_hook(
+        lambda *a: seen.append(1))
+    model(torch.randn(2, 3, 32, 32))[0].sum().backward()
+    assert len(seen) == calls
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="arch 'xl'"):
         TNT(arch='xl')
