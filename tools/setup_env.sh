@@ -101,7 +101,7 @@ fi
 #    openmim import pkg_resources, which setuptools 82 removed.
 say "installing the OpenMMLab stack, test dependencies and mmtnt"
 $PIP install -qq "setuptools>=77.0.3,<82" -r requirements/runtime.txt -r requirements/tests.txt -r requirements/optional.txt \
-  -r requirements/mim.txt \
+  -r requirements/mim.txt -r requirements/deploy.txt \
   || die "installing the Python dependencies failed (see pip's message above)." "check the registry is reachable, then run again."
 # Editable: setup.py links configs/, tools/ and model-index.yml into mmtnt/.mim for mmengine and mim.
 $PIP install -qq --no-deps --no-build-isolation -e . || die "installing mmtnt itself failed." "run '$PIP install -e .' to see why."

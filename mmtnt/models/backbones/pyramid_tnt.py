@@ -11,13 +11,12 @@ import re
 
 import torch
 import torch.nn as nn
-from mmcv.cnn.bricks.transformer import AdaptivePadding
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
-from mmpretrain.models.utils import resize_pos_embed
 
 from mmtnt.checkpoint import adapt_pyramid_state_dict
 from mmtnt.registry import MODELS
+from ..layers import pad_to_multiple, resize_grid_embed
 from .backbone_mixin import BackboneMixin
 from .pyramid_tnt_parts import (NUM_WORDS, PyramidTNTBlock, SentenceMerge,
                                 Stage, Stem, WordMerge, resize_attention_bias)
@@ -184,8 +183,6 @@ class PyramidTNT(BackboneMixin, BaseBackbone):
     def _build_embedding(self, in_channels, grid, drop_rate):
         """Padding, stem, position encodings and the merges between
         stages."""
-        self.pad = AdaptivePadding(
-            kernel_size=STEM_STRIDE, stride=STEM_STRIDE, padding='corner')
         self.patch_embed = Stem(in_channels, self.inner_dims[0],
                                 self.outer_dims[0])
         self.outer_pos = nn.Parameter(
@@ -244,8 +241,8 @@ class PyramidTNT(BackboneMixin, BaseBackbone):
             side = int(round(value.shape[1]**0.5))
             if side * side == value.shape[1] and value.shape != (
                     self.outer_pos.shape):
-                return resize_pos_embed(value, (side, side), self.grid_size,
-                                        self.interpolate_mode, 0)
+                return resize_grid_embed(value, (side, side), self.grid_size,
+                                         self.interpolate_mode, 0)
         match = re.fullmatch(r'stages\.(\d)\.relative_pos', key)
         if match and int(match.group(1)) < len(self.stages):
             stage = self.stages[int(match.group(1))]
@@ -263,10 +260,8 @@ class PyramidTNT(BackboneMixin, BaseBackbone):
 
     def sentence_pos(self, grid):
         """``outer_pos`` for a sentence ``grid``, resized when not stored."""
-        if tuple(grid) == self.grid_size:
-            return self.outer_pos
-        return resize_pos_embed(self.outer_pos, self.grid_size, grid,
-                                self.interpolate_mode, 0)
+        return resize_grid_embed(self.outer_pos, self.grid_size, grid,
+                                 self.interpolate_mode, 0)
 
     def _format(self, sentences, grid):
         if self.out_type == 'raw':
@@ -277,7 +272,8 @@ class PyramidTNT(BackboneMixin, BaseBackbone):
         return sentences.transpose(1, 2).reshape(B, D, *grid)
 
     def forward(self, x):
-        x = self.pad(x)  # sides to multiples of 8, at the bottom and right
+        # sides to multiples of 8, at the bottom and right
+        x = pad_to_multiple(x, STEM_STRIDE)
         words, sentences, grid = self.patch_embed(x)
         words = words + self.inner_pos
         sentences = sentences + self.pos_drop(self.sentence_pos(grid))

@@ -203,11 +203,11 @@ def resize_attention_bias(bias, src, dst, mode='bicubic'):
     (dqh, dqw), (dkh, dkw) = dst
     heads = bias.shape[1]
     x = bias.reshape(heads, qh * qw, kh, kw)  # queries as channels
-    if (kh, kw) != (dkh, dkw):
-        x = F.interpolate(x, (dkh, dkw), mode=mode, align_corners=False)
+    # both resizes always run: identities at equal sizes, and an exported
+    # graph keeps them for every size
+    x = F.interpolate(x, (dkh, dkw), mode=mode, align_corners=False)
     x = x.reshape(heads, qh, qw, dkh * dkw).permute(0, 3, 1, 2)
-    if (qh, qw) != (dqh, dqw):
-        x = F.interpolate(x, (dqh, dqw), mode=mode, align_corners=False)
+    x = F.interpolate(x, (dqh, dqw), mode=mode, align_corners=False)
     return x.permute(0, 2, 3, 1).reshape(1, heads, dqh * dqw, dkh * dkw)
 
 
@@ -246,7 +246,8 @@ class Stage(nn.Module):
             raise ValueError(
                 f'PyramidTNT: a {grid[0]}x{grid[1]} sentence grid is smaller than the spatial reduction {self.sr_ratio} of its stage; feed images of at least 32x32 pixels.'  # noqa: E501
             )
-        if grid == self.grid:
+        tracing = torch.compiler.is_exporting() or torch.jit.is_tracing()
+        if grid == self.grid and not tracing:
             return self.relative_pos
         return resize_attention_bias(self.relative_pos,
                                      (self.grid, self.key_grid),

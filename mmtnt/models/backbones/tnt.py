@@ -12,15 +12,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
-from mmcv.cnn.bricks.transformer import AdaptivePadding
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.backbones.base_backbone import BaseBackbone
-from mmpretrain.models.utils import resize_pos_embed
 
 from mmtnt.checkpoint import adapt_state_dict
 from mmtnt.ops import fused_inner_available, unavailable_reason
 from mmtnt.registry import MODELS
-from ..layers import SE, Attention, Mlp
+from ..layers import SE, Attention, Mlp, pad_to_multiple, resize_grid_embed
 from .backbone_mixin import BackboneMixin
 from .tnt_fused_inner import fused_inner_forward
 
@@ -409,7 +407,6 @@ class TNT(BackboneMixin, BaseBackbone):
         # Like mmseg's ViT and Swin: any input size, zero-padded at the bottom
         # and right.
         p = self.patch_size
-        self.pad = AdaptivePadding(kernel_size=p, stride=p, padding='corner')
         self.pixel_embed = PixelEmbed(in_channels, self.inner_dims, p,
                                       inner_stride, self.layout)
         s = self.pixel_embed.words_per_side
@@ -476,10 +473,8 @@ class TNT(BackboneMixin, BaseBackbone):
         """Sentence position encoding for a (h, w) grid, interpolated when it
         is not stored.
         """
-        if tuple(grid) == self.grid_size:
-            return self.patch_pos
-        return resize_pos_embed(self.patch_pos, self.grid_size, grid,
-                                self.interpolate_mode, 1)
+        return resize_grid_embed(self.patch_pos, self.grid_size, grid,
+                                 self.interpolate_mode, 1)
 
     def embed(self, x):
         """Image (B, 3, H, W) -> words (B*N, m, c), sentences (B, 1+N, D) and
@@ -488,7 +483,7 @@ class TNT(BackboneMixin, BaseBackbone):
         The grid covers the image padded to whole patches: (ceil(H / p), ceil(W
         / p)).
         """
-        x = self.pad(x)
+        x = pad_to_multiple(x, self.patch_size)
         B, _, H, W = x.shape
         grid = (H // self.patch_size, W // self.patch_size)
         inner = self.pixel_embed(x, self.pixel_pos)

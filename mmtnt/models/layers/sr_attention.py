@@ -1,3 +1,4 @@
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -68,4 +69,10 @@ class SRAttention(nn.Module):
             v,
             attn_mask=bias,
             dropout_p=self.attn_drop if self.training else 0.)
-        return self.proj_drop(self.proj(x.transpose(1, 2).reshape(B, N, C)))
+        if torch.compiler.is_exporting():
+            # (B, heads, N, d) -> (B, N, heads * d) without a view, which the
+            # exporter cannot prove valid for a symbolic N
+            x = torch.cat(x.unbind(1), dim=-1)
+        else:
+            x = x.transpose(1, 2).reshape(B, N, C)
+        return self.proj_drop(self.proj(x))

@@ -1,0 +1,31 @@
+"""Shape-dependent steps of the backbones written so that an exported or
+traced graph keeps them for every input size (a Python branch on a size would
+be frozen at the traced one)."""
+import torch
+import torch.nn.functional as F
+
+
+def _tracing():
+    return torch.compiler.is_exporting() or torch.jit.is_tracing()
+
+
+def pad_to_multiple(x, multiple):
+    """(B, C, H, W) zero-padded at the bottom and right to multiples of
+    ``multiple`` (as mmcv's ``AdaptivePadding(padding='corner')``)."""
+    pad_h, pad_w = (-x.shape[-2]) % multiple, (-x.shape[-1]) % multiple
+    if _tracing() or pad_h or pad_w:
+        x = F.pad(x, (0, pad_w, 0, pad_h))
+    return x
+
+
+def resize_grid_embed(embed, src, dst, mode='bicubic', num_extra_tokens=0):
+    """A (1, extra + h*w, C) embedding on an ``src`` (h, w) grid resized to
+    ``dst``, the extra tokens (a class token) kept; the same as mmpretrain's
+    ``resize_pos_embed``.
+    """
+    if tuple(src) == tuple(dst) and not _tracing():
+        return embed
+    extra, grid = embed[:, :num_extra_tokens], embed[:, num_extra_tokens:]
+    grid = grid.reshape(1, src[0], src[1], -1).permute(0, 3, 1, 2)
+    grid = F.interpolate(grid, size=dst, mode=mode, align_corners=False)
+    return torch.cat((extra, grid.flatten(2).transpose(1, 2)), dim=1)

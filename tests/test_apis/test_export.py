@@ -1,0 +1,90 @@
+"""ONNX export of classifiers (mmtnt.apis.export_onnx, tools/deployment):
+onnxruntime's logits equal torch's at other batch sizes and input sizes than
+the traced ones, with standard ONNX ops only."""
+import os.path as osp
+
+import onnx
+import pytest
+import torch
+
+from mmtnt.apis import export_onnx, get_model, onnx_max_difference
+from tests.helpers import DIGITS_CONFIG, ROOT, photos, run_tool
+
+TNT_TI = osp.join(ROOT, 'configs/tnt/tnt-ti_16xb64_in1k.py')
+
+
+@pytest.fixture(scope='module')
+def tnt_ti():
+    torch.manual_seed(0)
+    model = get_model(TNT_TI).eval()
+    model.init_weights()
+    return model
+
+
+def standard_ops_only(path):
+    domains = {node.domain for node in onnx.load(path).graph.node}
+    return domains <= {'', 'ai.onnx'}
+
+
+def test_dynamo_export_holds_at_any_batch_and_size(tnt_ti, tmp_path):
+    path = export_onnx(
+        tnt_ti,
+        str(tmp_path / 'tnt_ti.onnx'),
+        dynamic_batch=True,
+        dynamic_hw=True)
+    assert standard_ops_only(path)
+    # traced at 2 x 224 x 224; 301 x 457 is padded to whole sentences
+    for batch, size in ((1, (224, 224)), (3, (160, 256)), (2, (301, 457))):
+        images = photos(size)[:batch]
+        assert onnx_max_difference(tnt_ti, path, images) < 1e-4, size
+
+
+def test_torchscript_export_with_a_dynamic_batch(tnt_ti, tmp_path):
+    path = export_onnx(
+        tnt_ti,
+        str(tmp_path / 'tnt_ti_ts.onnx'),
+        exporter='torchscript',
+        opset=17)
+    assert standard_ops_only(path)
+    for batch in (1, 3):
+        assert onnx_max_difference(tnt_ti, path, photos(224)[:batch]) < 1e-4
+
+
+def test_detectors_are_refused_and_the_fused_op_is_not_exported(
+        tnt_ti, tmp_path):
+    with pytest.raises(ValueError, match='not supported yet'):
+        export_onnx(torch.nn.Linear(2, 2), str(tmp_path / 'x.onnx'))
+    for block in tnt_ti.backbone.blocks:
+        block.fused_inner = True
+    try:
+        with pytest.raises(Exception, match='being exported or traced'):
+            export_onnx(
+                tnt_ti, str(tmp_path / 'fused.onnx'), dynamic_batch=False)
+    finally:
+        for block in tnt_ti.backbone.blocks:
+            block.fused_inner = 'auto'
+
+
+@pytest.mark.slow
+def test_pyramid_tnt_exports_with_a_dynamic_batch(tmp_path):
+    model = get_model(
+        osp.join(ROOT, 'configs/pyramid_tnt/pyramid-tnt-ti_8xb128_in1k.py'))
+    model.init_weights()
+    path = export_onnx(
+        model.eval(), str(tmp_path / 'ptnt_ti.onnx'), img_size=(192, 192))
+    for batch in (1, 3):
+        assert onnx_max_difference(model, path, photos(192)[:batch]) < 1e-4
+
+
+@pytest.mark.slow
+def test_tool_exports_and_verifies_on_a_digit(digits_trained, digits_root,
+                                              tmp_path):
+    ckpt = osp.join(digits_trained[0], 'epoch_2.pth')
+    image = osp.join(digits_root, 'val', 'seven', '0017.png')
+    out = str(tmp_path / 'digits.onnx')
+    proc = run_tool([
+        'tools/deployment/pytorch2onnx.py', DIGITS_CONFIG, ckpt, '--out', out,
+        '--dynamic-batch', '--verify', image
+    ])
+    diff = float(proc.stdout.split('logits ')[-1])
+    assert osp.isfile(out) and diff < 1e-4
