@@ -64,6 +64,8 @@ class NonFiniteLossGuard:
             message = f"iteration {iteration}: the loss is not finite{where} ({losses}); training stopped before the weights changed, the last checkpoint is intact. Lower the lr, or skip such steps with optim_wrapper.on_nonfinite_loss='skip'."  # noqa: E501
             # the log keeps the reason even when the launcher kills this rank
             print_log(message, logger='current', level=40)
+            if world > 1:  # every rank has logged before any exits
+                dist.barrier()
             raise NonFiniteLossError(message)
         self.skipped += 1
         print_log(
