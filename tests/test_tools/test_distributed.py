@@ -242,13 +242,14 @@ def test_nan_on_one_rank_is_one_decision_for_all(digits_root, tmp_path, skip):
             line for line in said.splitlines()
             if line.startswith('error: iteration 3')
         ]
-        # torchrun may kill the slower rank before it prints: its log holds
-        # the decision (the log file is rank 0's)
+        # torchrun may kill the slower rank before it prints, and the two
+        # ranks' output may interleave under load: the facts of the one
+        # decision, in every line printed and in rank 0's log
+        decision = ('iteration 3: the loss is not finite on rank 1 of 2 '
+                    '(rank 1: loss=nan)')
         log = open(glob.glob(osp.join(work, '*', '*.log'))[0]).read()
-        assert errors and len(set(errors)) == 1, said[-3000:]
-        assert errors[0][len('error: '):] in log
-        assert errors[0].startswith(
-            'error: iteration 3: the loss is not finite on rank 1 of 2 '
-            '(rank 1: loss=nan')
+        assert errors, said[-3000:]
+        assert all(e.startswith('error: ' + decision) for e in errors)
+        assert decision in log
         assert time.time() - start < 300
         assert not osp.exists(osp.join(work, 'epoch_2.pth'))
