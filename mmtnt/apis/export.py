@@ -1,37 +1,67 @@
-"""mmtnt classifiers to ONNX with torch's exporter, checked with onnxruntime.
+"""mmtnt models to ONNX with torch's exporter, checked with onnxruntime.
 
     from mmtnt.apis import export_onnx, get_model, onnx_max_difference
     model = get_model('configs/tnt/tnt-s_16xb64_in1k.py', 'tnt_s_81.5.pth.tar')
     export_onnx(model, 'tnt_s.onnx', dynamic_batch=True, dynamic_hw=True)
 
-The graph takes the data preprocessor's output (normalised (B, 3, H, W)
-float32) and returns the logits; the fused inner transformer is left out (its
-eager modules are exported), so the graph holds standard ONNX ops only.
+A graph takes the data preprocessor's output (normalised (B, 3, H, W)
+float32) and returns a classifier's logits or a detector's or segmentor's raw
+head outputs (:mod:`mmtnt.deploy.graphs`; a two-stage detector writes a second
+file, ``*.roi_head.onnx``). The fused inner transformer is left out (its eager
+modules are exported), so the graphs hold standard ONNX ops only.
 docs/deployment.md lists what exports with which dynamic axes.
 """
+import inspect
+
 import torch
-from torch import nn
+
+from mmtnt.deploy.graphs import BATCH, graph_path, graphs_of
 
 EXPORTERS = ('dynamo', 'torchscript')
 
 
-class LogitsOnly(nn.Module):
-    """A classifier as ``images -> logits`` (``mode='tensor'``)."""
+def _dynamo_shapes(graph):
+    batch = torch.export.Dim(BATCH, min=1)
+    shapes = tuple({
+        axis: batch if name == BATCH else torch.export.Dim.AUTO
+        for axis, name in graph.axes.get(i, {}).items()
+    } for i in range(len(graph.inputs)))
+    params = inspect.signature(graph.module.forward).parameters.values()
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return (shapes, )  # forward(*inputs): one argument, a tuple
+    return shapes
 
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
 
-    def forward(self, images):
-        return self.model(images, mode='tensor')
-
-
-def _check_classifier(model):
-    from mmpretrain.models import ImageClassifier
-    if not isinstance(model, ImageClassifier):
-        raise ValueError(
-            f'export_onnx: {type(model).__name__} is not supported yet; mmtnt exports classifiers (mmpretrain ImageClassifier) to ONNX, detectors and segmentors not yet (docs/deployment.md).'  # noqa: E501
-        )
+def _export_graph(graph, path, opset, exporter):
+    graph.module.eval()
+    if exporter == 'dynamo':
+        torch.onnx.export(
+            graph.module,
+            graph.inputs,
+            path,
+            dynamo=True,
+            external_data=False,  # one file (models under 2 GB)
+            dynamic_shapes=_dynamo_shapes(graph) if graph.axes else None,
+            input_names=graph.input_names,
+            output_names=graph.output_names,
+            opset_version=opset)
+        return
+    axes = {
+        graph.input_names[i]: {
+            axis: f'{name}_{i}' if name != BATCH else name
+            for axis, name in named.items()
+        }
+        for i, named in graph.axes.items() if named
+    }
+    torch.onnx.export(
+        graph.module,
+        graph.inputs,
+        path,
+        dynamo=False,
+        input_names=graph.input_names,
+        output_names=graph.output_names,
+        dynamic_axes=axes or None,
+        opset_version=opset)
 
 
 def export_onnx(model,
@@ -40,13 +70,15 @@ def export_onnx(model,
                 batch_size=2,
                 dynamic_batch=True,
                 dynamic_hw=False,
-                opset=18,
+                opset=20,
                 exporter='dynamo'):
-    """Write ``model`` (a classifier) to ``path`` as ONNX.
+    """Write ``model`` to ``path`` as ONNX (and a two-stage detector's second
+    stage to :func:`graph_path` ``(path, '.roi_head')``).
 
     Args:
-        model (nn.Module): An mmpretrain ImageClassifier, e.g. from
-            :func:`mmtnt.apis.get_model`.
+        model (nn.Module): An mmpretrain ImageClassifier, mmdet DETR or
+            two-stage detector (no mask head), or mmseg EncoderDecoder, e.g.
+            from :func:`mmtnt.apis.get_model`.
         path (str): The .onnx file.
         img_size (tuple[int, int]): (H, W) of the traced input.
         batch_size (int): Batch of the traced input.
@@ -58,49 +90,43 @@ def export_onnx(model,
     Returns:
         str: ``path``.
     """
-    _check_classifier(model)
     if exporter not in EXPORTERS:
         raise ValueError(
             f'export_onnx: exporter must be one of {EXPORTERS}, got {exporter!r}.'  # noqa: E501
         )
-    net = LogitsOnly(model).eval()
+    model.eval()
     images = torch.randn(batch_size, 3, *img_size)
-    axes = {}
-    if dynamic_batch:
-        axes[0] = 'batch'
-    if dynamic_hw:
-        axes.update({2: 'height', 3: 'width'})
-    if exporter == 'dynamo':
-        dims = {
-            i:
-            torch.export.Dim(name, min=1)
-            if name == 'batch' else torch.export.Dim.AUTO
-            for i, name in axes.items()
-        }
-        torch.onnx.export(
-            net, (images, ),
-            path,
-            dynamo=True,
-            dynamic_shapes=(dims, ) if dims else None,
-            opset_version=opset)
-    else:
-        torch.onnx.export(
-            net, (images, ),
-            path,
-            dynamo=False,
-            input_names=['images'],
-            output_names=['logits'],
-            dynamic_axes={'images': axes} if axes else None,
-            opset_version=opset)
+    graphs = graphs_of(model, images, dynamic_batch, dynamic_hw)
+    # without autograd, as at inference: TNT's inner attention takes its
+    # folded form, which onnxruntime runs faster (docs/deployment.md)
+    with torch.no_grad():
+        for suffix, graph in graphs.items():
+            _export_graph(graph, graph_path(path, suffix), opset, exporter)
     return path
 
 
 def onnx_max_difference(model, path, images):
-    """Largest absolute difference between the logits of ``model`` and of
-    the ONNX file ``path`` (onnxruntime, CPU) on ``images`` (B, 3, H, W)."""
+    """Largest difference between the outputs of ``model``'s graphs in torch
+    and in the ONNX files at ``path`` (onnxruntime, CPU) on ``images``
+    (B, 3, H, W), each output's absolute difference divided by its largest
+    magnitude where that exceeds 1 (a detector's feature maps reach ~20).
+    A detector's other inputs are made up as at export
+    (:func:`mmtnt.deploy.graphs.graphs_of`)."""
     import onnxruntime as ort
-    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
-    with torch.no_grad():
-        expected = LogitsOnly(model).eval()(images)
-    got = session.run(None, {session.get_inputs()[0].name: images.numpy()})[0]
-    return float((torch.from_numpy(got) - expected).abs().max())
+    largest = 0.
+    for suffix, graph in graphs_of(model.eval(), images).items():
+        session = ort.InferenceSession(
+            graph_path(path, suffix), providers=['CPUExecutionProvider'])
+        with torch.no_grad():
+            expected = graph.module(*graph.inputs)
+        expected = expected if isinstance(expected, tuple) else (expected, )
+        got = session.run(
+            None, {
+                arg.name: value.numpy()
+                for arg, value in zip(session.get_inputs(), graph.inputs)
+            })
+        for ours, theirs in zip(got, expected):
+            diff = (torch.from_numpy(ours) - theirs).abs().max()
+            largest = max(largest,
+                          float(diff / theirs.abs().max().clamp(min=1)))
+    return largest

@@ -114,7 +114,7 @@ def _dataset_meta(cfg, scope):
     return dict(getattr(dataset_cls, 'METAINFO', {}))
 
 
-def get_inferencer(model, pretrained=False, device='cpu', **kwargs):
+def get_inferencer(model, pretrained=False, device='cpu', onnx=None, **kwargs):
     """The toolbox's own inferencer for the model's task, with mmtnt's model
     inside.
 
@@ -124,8 +124,17 @@ def get_inferencer(model, pretrained=False, device='cpu', **kwargs):
 
     Args:
         model, pretrained, device, **kwargs: As for :func:`get_model`.
+        onnx (str, optional): An ONNX file of this model
+            (:func:`export_onnx`): the network runs in onnxruntime
+            (:class:`mmtnt.deploy.OnnxModel`) and ``pretrained`` is not
+            needed.
     """
     net = get_model(model, pretrained, device, **kwargs)
+    if onnx is not None:
+        from mmtnt.deploy import OnnxModel
+        onnx_net = OnnxModel(net, onnx)
+        onnx_net.cfg, onnx_net._config = net.cfg, net._config
+        net = onnx_net
     scope = net.cfg.get('default_scope', 'mmpretrain')
     module, name = TASK_INFERENCERS[scope].rsplit('.', 1)
     inferencer_cls = getattr(__import__(module, fromlist=[name]), name)

@@ -15,7 +15,7 @@ def test_benchmark_writes_ratios_and_memory(tmp_path):
     proc = run_tool([
         'tools/analysis_tools/benchmark.py', '--models', 'mmtnt-ti',
         '--batch-size', '2', '--img-size', '64', '--repeats', '2', '--warmup',
-        '1', '--mode', 'infer', 'train', '--csv',
+        '1', '--mode', 'infer', 'train', '--onnxruntime', '--csv',
         str(out)
     ],
                     in_process=False)  # the memory probe spawns a process
@@ -32,6 +32,12 @@ def test_benchmark_writes_ratios_and_memory(tmp_path):
         if r['model'] == 'timm-deit-s':
             assert float(r['ratio_to_deit_s']) == 1.0
             assert float(r['mem_ratio_to_deit_s']) == 1.0
+        # onnxruntime columns beside torch's, for inference only
+        if r['mode'] == 'infer':
+            assert float(r['ort_images_per_s']) > 0
+            assert float(r['ort_ratio_to_deit_s']) > 0
+        else:
+            assert not r['ort_images_per_s']
     train = {
         r['model']: float(r['peak_mem_mb'])
         for r in rows if r['mode'] == 'train'

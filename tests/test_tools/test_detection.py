@@ -21,6 +21,9 @@ from PIL import Image
 
 from tests.helpers import (DETR_CONFIG, FASTER_RCNN_CONFIG, ROOT, run_tool,
                            scalars, small_detection_config)
+from tests.helpers.onnx_checks import (deploy_and_compare,
+                                       largest_prediction_difference,
+                                       printed_test_metrics)
 from tests.helpers.oracles import oracle_config
 
 pytestmark = pytest.mark.slow  # end-to-end runs of the tools
@@ -69,9 +72,10 @@ def test_train_then_test_with_coco_metric(config, coco_root, tmp_path):
 
     ckpt = osp.join(work_dir, 'epoch_3.pth')
     show_dir = 'shown'
+    dumped = osp.join(work_dir, 'predictions.pkl')
     proc = run_tool([
         'tools/test.py', cfg, ckpt, '--work-dir', work_dir, '--show-dir',
-        show_dir
+        show_dir, '--out', dumped
     ])
     for key in AP_FIELDS:
         assert key in proc.stdout + proc.stderr
@@ -79,6 +83,17 @@ def test_train_then_test_with_coco_metric(config, coco_root, tmp_path):
     assert len(
         drawn
     ) == 4, drawn  # every val image, boxes drawn by DetLocalVisualizer
+
+    # Deployed: the same weights in onnxruntime score as in torch.
+    diffs, onnx_metrics, onnx_dumped = deploy_and_compare(
+        cfg, ckpt, work_dir, ('256', '320'), ((288, 448), (320, 384)))
+    assert max(diffs) < 1e-4, diffs
+    # every box, score and label of every image (boxes in pixels)
+    assert largest_prediction_difference(dumped, onnx_dumped) < 1e-2
+    torch_metrics = printed_test_metrics(proc.stdout + proc.stderr)
+    for key in AP_FIELDS:
+        assert onnx_metrics[key] == pytest.approx(
+            torch_metrics[key], abs=1e-3), (key, onnx_metrics, torch_metrics)
 
 
 def test_dist_train_two_processes(coco_root, tmp_path):

@@ -18,6 +18,8 @@ import pytest
 from PIL import Image
 
 from tests.helpers import run_tool, scalars, small_segmentation_config
+from tests.helpers.onnx_checks import (deploy_and_compare,
+                                       largest_prediction_difference)
 from tests.helpers.oracles import oracle_config
 
 pytestmark = pytest.mark.slow  # end-to-end runs of the tools
@@ -73,6 +75,16 @@ def test_train_then_test_with_iou_metric(ade_root, tmp_path):
     printed = float(re.findall(r'mIoU: ([\d.]+)', proc.stdout)[-1])
     assert printed == pytest.approx(hand_miou(out), abs=0.01)
     assert printed == pytest.approx(val[-1]['mIoU'], abs=0.01)  # same weights
+
+    # Deployed: the same weights in onnxruntime, mmseg's sliding window
+    # around the graph.
+    diffs, onnx_metrics, onnx_out = deploy_and_compare(cfg, ckpt, work_dir,
+                                                       ('256', '256'),
+                                                       ((256, 256),
+                                                        (288, 320)))
+    assert max(diffs) < 1e-4, diffs
+    assert onnx_metrics['mIoU'] == pytest.approx(printed, abs=0.1)
+    assert largest_prediction_difference(out, onnx_out) < 1e-4  # logits
     drawn = glob.glob(
         osp.join(work_dir, 'shown', '**', '*.png'), recursive=True)
     assert len(

@@ -3,26 +3,31 @@ mmpretrain's TNT-S.
 
     python tools/analysis_tools/benchmark.py [--models mmtnt-s timm-deit-s ...]
         [--mode infer train] [--batch-size 16] [--device cpu] [--dtype float32]
-        [--compile] [--with-cp] [--table5] [--repeats 10] [--csv results.csv]
+        [--compile] [--onnxruntime] [--with-cp] [--table5] [--repeats 10]
+        [--csv results.csv]
 
 All models live in one process and are timed interleaved; the median over
 repeats is reported as images/s and as a ratio to timm's DeiT-S, with peak
 memory. ``--compile`` adds each model's ``torch.compile`` figures as columns
-beside its eager ones (ratios to compiled DeiT-S). How it measures, and why:
-docs/benchmark.md.
+beside its eager ones (ratios to compiled DeiT-S), ``--onnxruntime`` its
+figures in onnxruntime (inference; ratios to DeiT-S in onnxruntime). How it
+measures, and why: docs/benchmark.md.
 """
 import argparse
 import csv
+import itertools
 import multiprocessing as mp
 import os
 import os.path as osp
 import platform
 import statistics
+import tempfile
 
 import torch
 # the models and the timer, beside this file (tools/ is no package)
 from benchmark_models import (DEFAULT_MODELS, DTYPES, REFERENCE, TABLE5,
-                              StepTimer, build_model, tune_malloc)
+                              OnnxStepTimer, StepTimer, build_model,
+                              tune_malloc)
 from mmengine.utils import ProgressBar
 
 
@@ -34,7 +39,18 @@ def import_libraries():
         pass
 
 
-def timer(model, mode, args, compile=False):
+# How a model runs: eager torch, torch.compile, onnxruntime; the column prefix.
+VARIANTS = {'eager': '', 'compiled': 'compiled_', 'onnxruntime': 'ort_'}
+
+
+def timer(name, model, mode, args, variant='eager', onnx_dir=None):
+    if variant == 'onnxruntime':
+        return OnnxStepTimer(
+            model,
+            osp.join(onnx_dir, f'{name}.onnx'),
+            batch_size=args.batch_size,
+            img_size=args.img_size,
+            threads=args.threads)
     return StepTimer(
         model,
         mode,
@@ -42,7 +58,17 @@ def timer(model, mode, args, compile=False):
         img_size=args.img_size,
         device=args.device,
         dtype=args.dtype,
-        compile=compile)
+        compile=variant == 'compiled')
+
+
+def variants_of(mode, args):
+    """The variants timed in ``mode``: onnxruntime infers only."""
+    out = ['eager']
+    if args.compile:
+        out.append('compiled')
+    if args.onnxruntime and mode == 'infer':
+        out.append('onnxruntime')
+    return out
 
 
 def rss_kb(field):
@@ -70,7 +96,7 @@ def _cpu_peak_child(name, mode, args, queue):
     reset_peak_rss()
     before = rss_kb('VmRSS')
     model = build_model(name, args.img_size, args.with_cp)
-    runner = timer(model, mode, args)
+    runner = timer(name, model, mode, args)
     runner.step()
     runner.step()
     queue.put((rss_kb('VmHWM') - before) / 1024)
@@ -124,16 +150,27 @@ def run(args):
             continue
         models[name] = model
     rows = []
-    variants = (False, True) if args.compile else (False, )
     for mode in args.mode:
-        # One runner per model and variant (eager, compiled), sharing weights.
-        runners = {
-            (n, c): timer(m, mode, args, compile=c)
-            for n, m in models.items()
-            for c in variants
-        }
-        if args.compile:
+        rows += time_mode(models, mode, args)
+    return rows
+
+
+def time_mode(models, mode, args):
+    """Rows of every model in ``mode``, its variants timed interleaved."""
+    variants = variants_of(mode, args)
+    with tempfile.TemporaryDirectory() as onnx_dir:
+        # One runner per model and variant, sharing weights.
+        if 'compiled' in variants:
             print(f'compiling {len(models)} models ({mode})')
+        runners = {}
+        for (n, m), v in itertools.product(models.items(), variants):
+            try:
+                runners[n, v] = timer(n, m, mode, args, v, onnx_dir)
+            except Exception as err:  # noqa: BLE001 (one that fails to export)
+                first = (str(err).strip().splitlines() or [''])[0][:200]
+                print(
+                    f'benchmark: {n} not timed in {v}: {type(err).__name__}: {first}'  # noqa: E501
+                )
         for runner in runners.values():
             for _ in range(args.warmup):
                 runner.step()
@@ -147,48 +184,56 @@ def run(args):
                 times[key].append(runner.timed_step())
             bar.update()
         print()
-        med = {key: statistics.median(t) for key, t in times.items()}
-        mems = {}
-        if args.memory:
-            mems = {
-                n: peak_memory_mb(n, mode, args, runners[n, False])
-                for n in models
-            }
-        for n in models:
-            row = dict(model=n, mode=mode)
-            for c in variants:
-                prefix = 'compiled_' if c else ''
-                ref = med.get((REFERENCE, c), float('nan'))
-                row[prefix + 'images_per_s'] = round(
-                    args.batch_size / med[n, c], 2)
-                row[prefix + 'ratio_to_deit_s'] = round(ref / med[n, c], 3)
-            row.update(
-                peak_mem_mb=round(mems[n], 1) if n in mems else '',
-                mem_ratio_to_deit_s=round(mems[n] / mems[REFERENCE], 3)
-                if n in mems and REFERENCE in mems else '',
-                batch_size=args.batch_size,
-                img_size=args.img_size,
-                device=args.device,
-                dtype=args.dtype,
-                with_cp=args.with_cp,
-                repeats=args.repeats,
-                machine=machine(),
-                torch=torch.__version__)
-            rows.append(row)
-        del runners
-    return rows
+    med = {key: statistics.median(t) for key, t in times.items()}
+    mems = {}
+    if args.memory:
+        mems = {
+            n: peak_memory_mb(n, mode, args, runners[n, 'eager'])
+            for n in models
+        }
+    return [row_of(n, mode, variants, med, mems, args) for n in models]
+
+
+def row_of(name, mode, variants, med, mems, args):
+    row = dict(model=name, mode=mode)
+    for variant in variants:
+        prefix = VARIANTS[variant]
+        if (name, variant) not in med:
+            row[prefix + 'images_per_s'] = row[prefix + 'ratio_to_deit_s'] = ''
+            continue
+        ref = med.get((REFERENCE, variant), float('nan'))
+        row[prefix + 'images_per_s'] = round(
+            args.batch_size / med[name, variant], 2)
+        row[prefix + 'ratio_to_deit_s'] = round(ref / med[name, variant], 3)
+    row.update(
+        peak_mem_mb=round(mems[name], 1) if name in mems else '',
+        mem_ratio_to_deit_s=round(mems[name] / mems[REFERENCE], 3)
+        if name in mems and REFERENCE in mems else '',
+        batch_size=args.batch_size,
+        img_size=args.img_size,
+        device=args.device,
+        dtype=args.dtype,
+        with_cp=args.with_cp,
+        repeats=args.repeats,
+        machine=machine(),
+        torch=torch.__version__)
+    return row
 
 
 def print_table(rows):
     cols = [
         c for c in ('model', 'mode', 'images_per_s', 'ratio_to_deit_s',
                     'compiled_images_per_s', 'compiled_ratio_to_deit_s',
-                    'peak_mem_mb', 'mem_ratio_to_deit_s') if c in rows[0]
+                    'ort_images_per_s', 'ort_ratio_to_deit_s', 'peak_mem_mb',
+                    'mem_ratio_to_deit_s') if any(c in r for r in rows)
     ]
-    widths = [max(len(c), *(len(str(r[c])) for r in rows)) for c in cols]
+    widths = [
+        max(len(c), *(len(str(r.get(c, ''))) for r in rows)) for c in cols
+    ]
     print('  '.join(c.ljust(w) for c, w in zip(cols, widths)))
     for r in rows:
-        print('  '.join(str(r[c]).ljust(w) for c, w in zip(cols, widths)))
+        print('  '.join(
+            str(r.get(c, '')).ljust(w) for c, w in zip(cols, widths)))
 
 
 def parse_args(argv=None):
@@ -221,6 +266,10 @@ def parse_args(argv=None):
         '--compile',
         action='store_true',
         help='also time every model under torch.compile (extra columns)')
+    parser.add_argument(
+        '--onnxruntime',
+        action='store_true',
+        help='also time every model exported to ONNX in onnxruntime (infer)')
     parser.add_argument(
         '--with-cp',
         action='store_true',
@@ -264,7 +313,8 @@ def main(argv=None):
         os.makedirs(osp.dirname(osp.abspath(args.csv)), exist_ok=True)
         tmp = args.csv + '.tmp'
         with open(tmp, 'w', newline='') as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer = csv.DictWriter(
+                f, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
             writer.writeheader()
             writer.writerows(rows)
         os.replace(tmp, args.csv)

@@ -162,3 +162,53 @@ class StepTimer:
         start = time.perf_counter()
         self.step()
         return time.perf_counter() - start
+
+
+class OnnxStepTimer:
+    """A model's inference step in onnxruntime (CPU): the model exported as
+    :func:`mmtnt.apis.export_onnx` does (dynamo, without autograd), at a fixed
+    batch and size, run by a session with all graph optimisations and
+    ``threads`` intra-op threads.
+
+    Args:
+        model (nn.Module): Image batch -> logits.
+        path (str): Where the .onnx file is written.
+        batch_size (int): Images per step. Defaults to 16.
+        img_size (int): Square input size. Defaults to 224.
+        threads (int): onnxruntime's intra-op threads. Defaults to 1.
+        opset (int): ONNX opset. Defaults to 20.
+    """
+
+    def __init__(self,
+                 model,
+                 path,
+                 batch_size=16,
+                 img_size=224,
+                 threads=1,
+                 opset=20):
+        import onnxruntime as ort
+        x = torch.randn(batch_size, 3, img_size, img_size)
+        with torch.no_grad():
+            torch.onnx.export(
+                model.eval(), (x, ),
+                path,
+                dynamo=True,
+                external_data=False,
+                opset_version=opset,
+                verbose=False)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.graph_optimization_level = (
+            ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
+        self.session = ort.InferenceSession(
+            path, options, providers=['CPUExecutionProvider'])
+        self.feed = {self.session.get_inputs()[0].name: x.numpy()}
+
+    def step(self):
+        self.session.run(None, self.feed)
+
+    def timed_step(self):
+        """Run one step; return its wall time in seconds."""
+        start = time.perf_counter()
+        self.step()
+        return time.perf_counter() - start

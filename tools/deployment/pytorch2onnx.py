@@ -1,15 +1,17 @@
-"""Export an mmtnt classifier to ONNX and check it with onnxruntime.
+"""Export an mmtnt classifier, detector or segmentor to ONNX and check it with
+onnxruntime.
 
     python tools/deployment/pytorch2onnx.py CONFIG CHECKPOINT \
-        --out model.onnx [--dynamic-batch] [--dynamic-hw] [--opset 18] \
+        --out model.onnx [--dynamic-batch] [--dynamic-hw] [--opset 20] \
         [--exporter dynamo] \
         [--img-size 224 224] [--verify IMAGE]
 
 The graph takes the data preprocessor's output (normalised (B, 3, H, W)) and
-returns logits. --verify runs the image through the config's test pipeline
-and prints the largest difference between the logits of torch and of
-onnxruntime. Detectors and segmentors are not exported yet
-(docs/deployment.md).
+returns a classifier's logits, or a detector's or segmentor's raw head
+outputs (a two-stage detector writes a second file, MODEL.roi_head.onnx);
+tools/deployment/test_onnx.py evaluates it. --verify runs the image through
+the config's test pipeline and prints the largest difference between the
+outputs of torch and of onnxruntime (docs/deployment.md).
 """
 import argparse
 import os.path as osp
@@ -28,7 +30,7 @@ def parse_args():
     parser.add_argument('--out', required=True, help='the .onnx file')
     parser.add_argument('--dynamic-batch', action='store_true')
     parser.add_argument('--dynamic-hw', action='store_true')
-    parser.add_argument('--opset', type=int, default=18)
+    parser.add_argument('--opset', type=int, default=20)
     parser.add_argument(
         '--exporter', choices=['dynamo', 'torchscript'], default='dynamo')
     parser.add_argument(
@@ -50,6 +52,8 @@ def preprocessed(config, checkpoint, image):
     the graph's input, (1, 3, H, W)."""
     inferencer = get_inferencer(config, checkpoint)
     data = next(iter(inferencer.preprocess([image], batch_size=1)))
+    if isinstance(data, (list, tuple)):  # mmdet's: (images, data)
+        data = data[-1]
     return inferencer.model.data_preprocessor(data, False)['inputs']
 
 
@@ -77,7 +81,7 @@ def main():
             images = preprocessed(cfg, args.checkpoint, args.verify)
         diff = onnx_max_difference(model, args.out, images)
         print(
-            f'{args.verify} {tuple(images.shape)}: largest difference between torch and onnxruntime logits {diff:.2e}'  # noqa: E501
+            f'{args.verify} {tuple(images.shape)}: largest difference between torch and onnxruntime outputs {diff:.2e}'  # noqa: E501
         )
 
 

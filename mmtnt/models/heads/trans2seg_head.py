@@ -13,6 +13,7 @@ from mmseg.models.backbones.vit import TransformerEncoderLayer
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 
 from mmtnt.registry import MODELS
+from ..layers import adaptive_avg_pool
 
 
 def _mlp(dims, hidden):
@@ -254,7 +255,7 @@ class Trans2SegHead(BaseDecodeHead):
 
     def encode(self, x):
         """(B, C, h, w) map -> tokens (B, HW, E) on the fixed grid."""
-        x = F.adaptive_avg_pool2d(x, self.token_grid)
+        x = adaptive_avg_pool(x, self.token_grid)
         x = self.embed(x.flatten(2).transpose(1, 2))
         x = torch.cat((self.cls_token.expand(x.shape[0], -1, -1), x), dim=1)
         x = x + self.position_table()

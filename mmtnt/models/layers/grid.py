@@ -29,3 +29,25 @@ def resize_grid_embed(embed, src, dst, mode='bicubic', num_extra_tokens=0):
     grid = grid.reshape(1, src[0], src[1], -1).permute(0, 3, 1, 2)
     grid = F.interpolate(grid, size=dst, mode=mode, align_corners=False)
     return torch.cat((extra, grid.flatten(2).transpose(1, 2)), dim=1)
+
+
+def _pool_matrix(size, bins, like):
+    """(bins, size) weights of adaptive average pooling along one axis: bin
+    ``i`` averages ``[floor(i*size/bins), ceil((i+1)*size/bins))``."""
+    i = torch.arange(bins, device=like.device)
+    start = (i * size) // bins
+    end = ((i + 1) * size + bins - 1) // bins
+    j = torch.arange(size, device=like.device)
+    inside = (j[None] >= start[:, None]) & (j[None] < end[:, None])
+    return inside.to(like.dtype) / (end - start)[:, None].to(like.dtype)
+
+
+def adaptive_avg_pool(x, out_size):
+    """``F.adaptive_avg_pool2d(x, out_size)`` for (B, C, H, W), written as two
+    matrix products when exported or traced, so that the graph pools any
+    input size (ONNX's pooling ops have fixed kernels)."""
+    if not _tracing():
+        return F.adaptive_avg_pool2d(x, out_size)
+    rows = _pool_matrix(x.shape[-2], out_size[0], x)  # (oh, H)
+    cols = _pool_matrix(x.shape[-1], out_size[1], x)  # (ow, W)
+    return rows @ x @ cols.transpose(0, 1)  # (B, C, oh, ow)

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmtnt.models.layers import SE, Attention, Mlp
+from mmtnt.models.layers import SE, Attention, Mlp, adaptive_avg_pool
 
 
 def randomised(module):
@@ -90,3 +90,14 @@ def test_attention_weights_are_softmax_of_scaled_query_key_products(
         weights = attn.attention_weights(x)
     assert weights.shape == (3, heads, 7, 7)
     torch.testing.assert_close(weights, expected)
+
+
+def test_adaptive_avg_pool_traced_once_pools_every_size_as_torch():
+    # Traced at 32 x 32 (bins of 2 x 2); run at sizes whose bins overlap or
+    # differ in size, as F.adaptive_avg_pool2d makes them.
+    traced = torch.jit.trace(lambda x: adaptive_avg_pool(x, (16, 16)),
+                             torch.randn(1, 2, 32, 32))
+    for size in ((32, 32), (20, 18), (17, 45), (16, 16), (9, 7)):
+        x = torch.randn(2, 3, *size)
+        assert torch.allclose(
+            traced(x), F.adaptive_avg_pool2d(x, (16, 16)), atol=1e-6), size
