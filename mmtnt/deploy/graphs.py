@@ -103,6 +103,20 @@ class RPNGraph(nn.Module):
         return tuple(feats) + tuple(cls_scores) + tuple(bbox_preds)
 
 
+class DenseHeadGraph(nn.Module):
+    """A single-stage detector (RetinaNet, FCOS ...): images -> its dense
+    head's outputs (class scores, box deltas, any others), each per level,
+    flattened output by output."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, images):
+        outputs = self.model.bbox_head(self.model.extract_feat(images))
+        return tuple(level for output in outputs for level in output)
+
+
 class RoIGraph(nn.Module):
     """Stage 2: (the RoI extractor's feature maps, rois (N, 5)) -> the box
     head's class scores (N, classes+1) and deltas (N, 4*classes).
@@ -135,7 +149,8 @@ class RoIGraph(nn.Module):
 @dataclass
 class Graph:
     """One graph to export: the module, example inputs, their names and
-    dynamic axes ({input index: {axis: name}}), and output names."""
+    dynamic axes ({input index: {axis: name}}), and output names (None:
+    the exporter's)."""
     module: nn.Module
     inputs: tuple
     input_names: list
@@ -151,9 +166,10 @@ def _image_axes(dynamic_batch, dynamic_hw):
 
 
 def model_kind(model):
-    """``'classifier'``, ``'detr'``, ``'two_stage'`` or ``'segmentor'``: how
-    ``model`` exports; a ValueError for any other model."""
-    from mmdet.models import DETR, TwoStageDetector
+    """``'classifier'``, ``'detr'``, ``'single_stage'``, ``'two_stage'`` or
+    ``'segmentor'``: how ``model`` exports; a ValueError for any other
+    model."""
+    from mmdet.models import DETR, SingleStageDetector, TwoStageDetector
     from mmpretrain.models import ImageClassifier
     from mmseg.models import EncoderDecoder
     if isinstance(model, ImageClassifier):
@@ -164,8 +180,10 @@ def model_kind(model):
         return 'detr'
     if isinstance(model, TwoStageDetector) and not model.roi_head.with_mask:
         return 'two_stage'
+    if isinstance(model, SingleStageDetector):
+        return 'single_stage'
     raise ValueError(
-        f'export_onnx: {type(model).__name__} is not supported; mmtnt exports mmpretrain ImageClassifier, mmdet DETR, mmdet two-stage detectors without a mask head (Faster R-CNN) and mmseg EncoderDecoder (docs/deployment.md).'  # noqa: E501
+        f'export_onnx: {type(model).__name__} is not supported; mmtnt exports mmpretrain ImageClassifier, mmdet DETR, mmdet single-stage detectors (RetinaNet), mmdet two-stage detectors without a mask head (Faster R-CNN) and mmseg EncoderDecoder (docs/deployment.md).'  # noqa: E501
     )
 
 
@@ -205,6 +223,10 @@ def graphs_of(model, images, dynamic_batch=True, dynamic_hw=False):
                 0: image_axes,
                 1: batch_axes
             })
+    elif kind == 'single_stage':
+        graph = Graph(
+            DenseHeadGraph(model), (images, ), ['images'], None,
+            {0: image_axes})
     elif kind == 'segmentor':
         graph = Graph(
             SegmentorGraph(model), (images, ), ['images'], ['seg_logits'],

@@ -107,6 +107,17 @@ class OnnxModel(BaseModel):
             cls_scores[None], bbox_preds[None], batch_img_metas=metas)
         return self.model.add_pred_to_datasample(data_samples, results)
 
+    def _predict_single_stage(self, inputs, data_samples):
+        """mmdet's dense-head post-processing (decoding, NMS)."""
+        head = self.model.bbox_head
+        metas = [sample.metainfo for sample in data_samples]
+        flat = self.run('', inputs)
+        levels = len(head.prior_generator.strides)
+        outputs = [flat[i:i + levels] for i in range(0, len(flat), levels)]
+        results = head.predict_by_feat(
+            *outputs, batch_img_metas=metas, rescale=True)
+        return self.model.add_pred_to_datasample(data_samples, results)
+
     def _predict_two_stage(self, inputs, data_samples):
         """mmdet's RPN post-processing and ``predict_bbox`` around the two
         graphs."""

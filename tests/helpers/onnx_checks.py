@@ -77,7 +77,7 @@ def prediction_arrays(pkl):
     return out
 
 
-def _unordered_difference(a, b):
+def unordered_difference(a, b):
     """Largest distance from a row of ``a`` to its nearest row of ``b`` and
     back: detections whose scores tie to 1e-8 may come out in either order."""
     a = a.reshape(len(a), -1).astype(np.float64)
@@ -98,7 +98,7 @@ def largest_prediction_difference(pkl_a, pkl_b):
         if not a[key].size:
             continue
         if key[1] == 'bboxes':
-            diff = _unordered_difference(a[key], b[key])
+            diff = unordered_difference(a[key], b[key])
         elif key[1] in ('scores', 'labels'):
             diff = np.abs(np.sort(a[key]) - np.sort(b[key])).max()
         else:

@@ -71,14 +71,20 @@ def test_other_models_are_refused_and_the_fused_op_is_not_exported(
 
 
 @pytest.mark.slow
-def test_pyramid_tnt_exports_with_a_dynamic_batch(tmp_path):
+def test_pyramid_tnt_exports_with_a_dynamic_batch_and_size(tmp_path):
     model = get_model(
         osp.join(ROOT, 'configs/pyramid_tnt/pyramid-tnt-ti_8xb128_in1k.py'))
     model.init_weights()
     path = export_onnx(
-        model.eval(), str(tmp_path / 'ptnt_ti.onnx'), img_size=(192, 192))
-    for batch in (1, 3):
-        assert onnx_max_difference(model, path, photos(192)[:batch]) < 1e-4
+        model.eval(),
+        str(tmp_path / 'ptnt_ti.onnx'),
+        img_size=(192, 192),
+        dynamic_hw=True)
+    assert standard_ops_only(path)
+    # position encoding and attention biases resized (bicubic) in the graph
+    for batch, size in ((1, (224, 224)), (3, (256, 320)), (2, (301, 457))):
+        images = photos(size)[:batch]
+        assert onnx_max_difference(model, path, images) < 1e-4, size
 
 
 @pytest.mark.slow
