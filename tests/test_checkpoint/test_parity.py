@@ -87,31 +87,30 @@ def test_wrong_layout_is_refused_with_advice(tmp_path):
     assert "layout='legacy'" in msg and 'tnt_to_mmtnt.py' in msg
 
 
-def test_incomplete_checkpoint_is_refused():
+def test_incomplete_checkpoint_is_refused(tmp_path):
     ref = timm_model('tnt_s_patch16_224')
     state, _, _ = convert_checkpoint(ref.state_dict())
     del state['backbone.blocks.3.attn_in.qk.weight']
     model = build('tnt-s_16xb64_in1k.py')
     with pytest.raises(
             CheckpointFormatError, match='blocks.3.attn_in.qk.weight'):
-        load_checkpoint(model, _save(state), map_location='cpu')
+        load_checkpoint(model, _save(state, tmp_path), map_location='cpu')
 
 
-def _save(state):
-    import tempfile
-    path = osp.join(tempfile.mkdtemp(), 'partial.pth')
+def _save(state, directory):
+    path = osp.join(str(directory), 'partial.pth')
     torch.save({'state_dict': state}, path)
     return path
 
 
-def test_sentence_pos_resized_at_load(images):
+def test_sentence_pos_resized_at_load(images, tmp_path):
     """A 224 checkpoint into a 384 model: the logits equal timm's model built
     for 384 from the same weights, its 14x14 encoding resized by plain bicubic
     interpolation here (not by mmtnt's code)."""
     ref = timm_model('tnt_s_patch16_224')
     state, _, _ = convert_checkpoint(ref.state_dict())
     model = build('tnt-s_16xb64_in1k.py', img_size=384)
-    load_checkpoint(model, _save(state), map_location='cpu')
+    load_checkpoint(model, _save(state, tmp_path), map_location='cpu')
 
     ref384 = timm_model('tnt_s_patch16_224', img_size=384)
     sd = ref.state_dict()
