@@ -3,6 +3,7 @@ profile each machine gets, or the one-line refusal."""
 import os
 import os.path as osp
 import subprocess
+import sys
 
 import pytest
 
@@ -33,6 +34,10 @@ def fake_gpus(tmp_path, machine):
 def dry_run(tmp_path, machine, **variables):
     env = fake_gpus(tmp_path, machine)
     env.update(variables, VENV=str(tmp_path / 'venv'))
+    if 'MUTANT_UNDER_TEST' in os.environ:
+        # make mutation: the mutated gpu_profile.py imports mutmut, which only
+        # this interpreter has (the set-up's default is the system python3).
+        env['PYTHON_FOR_VENV'] = sys.executable
     proc = subprocess.run(['bash', 'tools/setup_env.sh', '--dry-run'],
                           cwd=ROOT,
                           env=env,
@@ -154,7 +159,6 @@ def test_profile_archs_are_those_of_the_installed_torch():
 
 
 def check_stack(tmp_path, machine):
-    import sys
     proc = subprocess.run([sys.executable, 'tools/misc/check_stack.py'],
                           cwd=ROOT,
                           env=fake_gpus(tmp_path, machine),

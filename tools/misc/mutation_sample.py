@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,8 +49,13 @@ def generate_mutants(jobs):
     mim.mkdir(parents=True, exist_ok=True)
     for name in ('configs', 'tools', 'model-index.yml'):
         link = mim / name
-        if not link.is_symlink():
-            link.symlink_to(Path('../..') / name)
+        if link.is_symlink():
+            continue
+        if link.is_dir():  # a copy of the checkout's link
+            shutil.rmtree(link)
+        elif link.exists():
+            link.unlink()
+        link.symlink_to(Path('../..') / name)
 
 
 def exit_codes():
