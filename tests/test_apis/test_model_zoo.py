@@ -78,3 +78,12 @@ def test_metafile_params_and_flops_match_the_config(model):
             MODELS.build(cfg.model), size, cfg.default_scope)
     assert params == model.metadata.parameters
     assert flops == pytest.approx(model.metadata.flops, rel=1e-4)
+
+
+def test_index_is_found_from_any_working_directory(tmp_path, monkeypatch):
+    from mmtnt.apis.model_zoo import index_root
+    monkeypatch.chdir(tmp_path)
+    root = index_root()
+    assert osp.isfile(osp.join(root, 'model-index.yml'))
+    assert osp.isfile(osp.join(root, 'configs/tnt/tnt-s_16xb64_in1k.py'))
+    assert osp.isfile(model_info('tnt-s-p16_official_in1k').config)
