@@ -26,9 +26,10 @@ def photo_files(tmp_path_factory):
     return paths
 
 
-@pytest.fixture(scope='package')
+@pytest.fixture
 def mini(photo_files):
-    """(backbone, (2, 3, 32, 32) inputs, two 32x32 RGB arrays)."""
+    """(backbone, (2, 3, 32, 32) inputs, two 32x32 RGB arrays), built per test:
+    mutation runs credit a fixture's calls to the first test that used it."""
     return load_backbone_and_images(
         osp.join(ROOT, DIGITS_CONFIG),
         None,

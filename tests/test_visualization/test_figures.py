@@ -15,7 +15,7 @@ from mmtnt.visualization.figures import (DPI, PANEL_INCHES, as_array, save,
 PANEL = int(PANEL_INCHES * DPI)
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def probe(mini):
     backbone, inputs, _ = mini
     with TNTProbe(backbone, inner=True, outer=True, tokens=True) as probe:
@@ -79,6 +79,8 @@ def test_inner_attention_figure(probe, mini):
             np.testing.assert_array_equal(
                 shown(axes[row, head + 1], 1), maps[head])
         np.testing.assert_allclose(shown(axes[row, 3], 1), maps.mean(0))
+        assert axes[row, 3].get_images()[1].get_cmap().name == 'jet'
+        assert not axes[row, 3].axison
         assert axes[row, 0].get_title() == f'block {block + 1}'
     # word 5 of a 4x4 grid: row 1, column 1; its centre in patch pixels
     cross = axes[0, 1].lines[0]
@@ -131,6 +133,7 @@ def test_feature_maps_figure(probe):
             np.testing.assert_array_equal(
                 shown(axes[row, col]), expected.numpy())
             assert axes[row, col].get_title() == f'block {block + 1}, ch {ch}'
+    assert fig._suptitle.get_text() == 'feature maps (sentence tokens)'
     plt.close(fig)
 
 
@@ -143,6 +146,7 @@ def test_word_embeddings_figure(probe, mini):
     for col, block in enumerate([0, 3], start=1):
         expected = word_embedding_map(probe.words[block][16:32], (4, 4))
         np.testing.assert_array_equal(shown(axes[col]), expected.numpy())
+        assert axes[col].get_title() == f'block {block + 1}'
     plt.close(fig)
 
 

@@ -31,7 +31,7 @@ def block_inputs(backbone, inputs):
     return seen
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def probed(mini):
     backbone, inputs, _ = mini
     with TNTProbe(backbone, inner=True, outer=True, tokens=True) as probe:
