@@ -1,13 +1,16 @@
 """The per-sample checks of verify_dataset.py and of the training guard, on
 real photographs written whole, cut short, converted and mislabelled, and the
 guard (GuardedDataset) in-process: stop naming the file, or skip and count."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import skimage.data
 from PIL import Image
 
 from mmtnt.datasets import check_annotation, check_image_file
-from mmtnt.datasets.sample_checks import sample_files
+from mmtnt.datasets.sample_checks import (pipeline_backend_args, read_ends,
+                                          sample_files)
 from mmtnt.engine.broken_data import BrokenSampleError, GuardedDataset
 
 
@@ -51,6 +54,35 @@ def test_image_checks(files):
     assert check_image_file(files['gray']) == ([], [
         'grayscale (L): its channel is repeated to RGB when loaded'
     ])
+
+
+def test_image_checks_through_a_file_backend(files):
+    """backend_args: whole files through mmengine's backends (here its local
+    one, by name), the same answers as the partial local reads."""
+    local = dict(backend='local')
+    for name in ('rgb', 'png', 'short_rgb', 'short_png', 'missing', 'cmyk'):
+        assert check_image_file(files[name], backend_args=local) == \
+            check_image_file(files[name])
+    head, tail, data = read_ends(files['rgb'], local)
+    whole = open(files['rgb'], 'rb').read()
+    assert (head, tail, data) == (whole[:8], whole[-1024:], whole)
+    assert read_ends(files['rgb']) == (whole[:8], whole[-1024:], None)
+    assert read_ends(files['missing'], local) is None
+    assert read_ends(files['missing']) is None
+
+
+def test_backend_args_of_a_built_datasets_loading_step():
+    from mmengine.dataset import Compose
+    from mmpretrain.datasets.transforms import LoadImageFromFile, ResizeEdge
+    s3 = dict(backend='petrel')
+    dataset = SimpleNamespace(
+        pipeline=Compose(
+            [ResizeEdge(scale=8),
+             LoadImageFromFile(backend_args=s3)]))
+    assert pipeline_backend_args(dataset) == s3
+    dataset.pipeline = Compose([LoadImageFromFile()])
+    assert pipeline_backend_args(dataset) is None
+    assert pipeline_backend_args(SimpleNamespace()) is None
 
 
 def test_annotation_checks():
