@@ -134,6 +134,9 @@ def test_build_runner_uses_runner_type_and_logs_the_run_line(
     cfg = Config.fromfile(osp.join(ROOT, DIGITS_CONFIG))
     cfg.work_dir = str(tmp_path)
     cfg.launcher = 'none'
+    # its own visualizer and logger: mmengine keeps one per experiment name,
+    # which is a timestamp (two runners in one second would share them)
+    cfg.experiment_name = tmp_path.name
     if runner_type:
         cfg.runner_type = runner_type
     runner = build_runner(cfg)
