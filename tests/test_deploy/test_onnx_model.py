@@ -12,7 +12,7 @@ from mmengine.config import Config
 
 from mmtnt.apis import export_onnx, get_model
 from mmtnt.deploy import OnnxModel
-from tests.helpers import photos
+from tests.helpers import DIGITS_CONFIG, ROOT, photos
 from tests.helpers.onnx_checks import unordered_difference
 
 RETINANET = osp.join(
@@ -58,3 +58,30 @@ def test_single_stage_detector_predicts_as_in_torch(retinanet, tmp_path):
             atol=1e-5)
         assert unordered_difference(ours.bboxes.numpy(),
                                     theirs.bboxes.numpy()) < 1e-2
+
+
+def test_classifier_predicts_as_in_torch_and_refuses_training(tmp_path):
+    """The main job's mini TNT: scores, labels and class names of the ONNX
+    model equal the torch model's; a missing file and mode='loss' are
+    named."""
+    torch.manual_seed(0)
+    model = get_model(osp.join(ROOT, DIGITS_CONFIG))
+    model.init_weights()
+    model.eval()
+    path = export_onnx(model, str(tmp_path / 'mini.onnx'), img_size=(16, 16))
+    onnx_model = OnnxModel(model, path)
+    assert onnx_model.dataset_meta['classes'][:2] == ('zero', 'one')
+    images = photos(16)
+    with torch.no_grad():
+        expected = model.predict(images)
+    got = onnx_model(images, mode='predict')
+    for ours, theirs in zip(got, expected):
+        torch.testing.assert_close(
+            ours.pred_score, theirs.pred_score, atol=1e-5, rtol=0)
+        assert ours.pred_label.tolist() == theirs.pred_label.tolist()
+    logits = onnx_model(images, mode='tensor')[0]
+    assert logits.shape == (3, 10)
+    with pytest.raises(ValueError, match="got 'loss'"):
+        onnx_model(images, mode='loss')
+    with pytest.raises(FileNotFoundError, match='nothing.onnx does not exist'):
+        OnnxModel(model, str(tmp_path / 'nothing.onnx'))
