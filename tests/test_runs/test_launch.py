@@ -56,7 +56,7 @@ def test_no_gpu_at_all_runs_on_cpu_and_cuda_when_asked_stops(monkeypatch):
     monkeypatch.setenv('PATH', '/usr/bin:/bin')
     assert use_cuda('auto', environ={}) is False
     assert use_cuda('auto', environ={'CUDA_VISIBLE_DEVICES': ''}) is False
-    with pytest.raises(LaunchError, match='^no usable GPU'):
+    with pytest.raises(LaunchError, match=r'^no usable GPU \(no GPU found\)'):
         use_cuda('cuda', environ={})
 
 

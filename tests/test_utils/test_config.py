@@ -107,3 +107,6 @@ def test_missing_config_file():
     with pytest.raises(
             ConfigError, match="config file 'nope.py' does not exist"):
         load_config('nope.py')
+    # installed (here: editable), the message points at the package's configs
+    with pytest.raises(ConfigError, match=r"under .*/mmtnt/\.mim/configs\)"):
+        load_config('nope.py')

@@ -4,8 +4,8 @@ import os.path as osp
 
 import pytest
 
-from mmtnt.utils.gpu_profile import (PROFILES, ProfileError, choose_profile,
-                                     covers, read_machine)
+from mmtnt.utils.gpu_profile import (PROFILES, Gpu, Machine, ProfileError,
+                                     choose_profile, covers, read_machine)
 from tests.helpers import ROOT
 
 SMI = osp.join(ROOT, 'tests', 'data', 'nvidia_smi')
@@ -68,3 +68,35 @@ def test_an_old_driver_is_refused(monkeypatch):
 def test_a_build_for_x_y_runs_on_x_z_from_y_on(cap, cu128, cu130):
     assert covers(PROFILES['cu128'], cap) is cu128
     assert covers(PROFILES['cu130'], cap) is cu130
+
+
+def test_a_gpu_older_than_sm70_or_without_a_capability_is_refused():
+    pascal = Machine(
+        (Gpu(0, 'Tesla V100', '7.0'), Gpu(1, 'Tesla P100', '6.0')),
+        '580.95.05', (13, 0))
+    with pytest.raises(
+            ProfileError,
+            match=r'GPU 1 \(Tesla P100\) is sm_60, '
+            'older than any CUDA build'):
+        choose_profile(pascal)
+    unknown = Machine((Gpu(0, 'Some GPU'), ), '580.95.05', (13, 0))
+    with pytest.raises(ProfileError, match='compute capability of GPU 0'):
+        choose_profile(unknown)
+
+
+def test_mmcv_without_cuda_ops_or_of_another_cuda_is_named(monkeypatch):
+    import mmcv.ops
+    import torch
+
+    from mmtnt.utils.cuda_env import mmcv_cuda_problem
+    monkeypatch.setattr(mmcv.ops, 'get_compiling_cuda_version',
+                        lambda: 'not available')
+    assert mmcv_cuda_problem().startswith(
+        'mmcv was compiled without CUDA ops on a GPU machine')
+    monkeypatch.setattr(torch.version, 'cuda', '13.0')
+    monkeypatch.setattr(mmcv.ops, 'get_compiling_cuda_version', lambda: '12.8')
+    assert mmcv_cuda_problem() == ('mmcv was compiled with CUDA 12.8, torch '
+                                   'with CUDA 13.0; rebuild mmcv '
+                                   '(tools/setup_env.sh)')
+    monkeypatch.setattr(mmcv.ops, 'get_compiling_cuda_version', lambda: '13.0')
+    assert mmcv_cuda_problem() is None
