@@ -85,3 +85,20 @@ def test_classifier_predicts_as_in_torch_and_refuses_training(tmp_path):
         onnx_model(images, mode='loss')
     with pytest.raises(FileNotFoundError, match='nothing.onnx does not exist'):
         OnnxModel(model, str(tmp_path / 'nothing.onnx'))
+
+
+def test_single_stage_graph_spec(retinanet):
+    """One input named images; the outputs are named by the exporter (their
+    number follows the head: classes and boxes at five levels)."""
+    from mmtnt.deploy.graphs import graphs_of, model_kind
+    images = photos((128, 160))[:1]
+    graph = graphs_of(retinanet, images, dynamic_hw=True)['']
+    assert model_kind(retinanet) == 'single_stage'
+    assert (graph.input_names, graph.output_names) == (['images'], None)
+    assert graph.axes == {0: {0: 'batch', 2: 'height', 3: 'width'}}
+    with torch.no_grad():
+        outputs = graph.module(images)
+        cls_scores, bbox_preds = retinanet(images, mode='tensor')
+    assert len(outputs) == 10
+    for got, expected in zip(outputs, list(cls_scores) + list(bbox_preds)):
+        torch.testing.assert_close(got, expected)
