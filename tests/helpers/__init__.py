@@ -333,6 +333,17 @@ randomness = dict(seed=0)
 PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'camera', 'cat')
 
 
+def write_photos(root, names=('astronaut', 'chelsea')):
+    """scikit-image's photographs ``names`` as PNG files in ``root``; their
+    paths."""
+    paths = []
+    for name in names:
+        path = osp.join(str(root), f'{name}.png')
+        Image.fromarray(getattr(skimage.data, name)()).save(path)
+        paths.append(path)
+    return paths
+
+
 def write_tiny_imagenet(root):
     """Real photographs (of their own odd sizes) in ImageNet's layout:
     train/<wnid>/*.JPEG, val/*.JPEG, meta/{train,val}.txt; two classes."""

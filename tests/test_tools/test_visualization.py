@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mmtnt.visualization.figures import DPI, PANEL_INCHES, as_array
-from tests.helpers import DIGITS_CONFIG, ROOT, digits_options
+from tests.helpers import DIGITS_CONFIG, ROOT, digits_options, write_photos
 
 pytestmark = pytest.mark.slow  # end-to-end runs of the tools
 
@@ -20,15 +20,7 @@ TNT_S = 'configs/tnt/tnt-s_16xb64_in1k.py'
 
 @pytest.fixture(scope='module')
 def photo_files(tmp_path_factory):
-    import skimage.data
-    from PIL import Image
-    root = tmp_path_factory.mktemp('photos')
-    paths = []
-    for name in ('astronaut', 'chelsea'):
-        path = str(root / f'{name}.png')
-        Image.fromarray(getattr(skimage.data, name)()).save(path)
-        paths.append(path)
-    return paths
+    return write_photos(tmp_path_factory.mktemp('photos'))
 
 
 def tool(name, monkeypatch):

@@ -5,7 +5,7 @@ import os.path as osp
 import pytest
 
 from mmtnt.visualization import load_backbone_and_images
-from tests.helpers import DIGITS_CONFIG, ROOT
+from tests.helpers import DIGITS_CONFIG, ROOT, write_photos
 
 IMAGENET_NORM = {
     'data_preprocessor.mean': [123.675, 116.28, 103.53],
@@ -15,15 +15,7 @@ IMAGENET_NORM = {
 
 @pytest.fixture(scope='package')
 def photo_files(tmp_path_factory):
-    import skimage.data
-    from PIL import Image
-    root = tmp_path_factory.mktemp('photos')
-    paths = []
-    for name in ('astronaut', 'chelsea'):
-        path = str(root / f'{name}.png')
-        Image.fromarray(getattr(skimage.data, name)()).save(path)
-        paths.append(path)
-    return paths
+    return write_photos(tmp_path_factory.mktemp('photos'))
 
 
 @pytest.fixture
