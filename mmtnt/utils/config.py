@@ -4,6 +4,7 @@ import os.path as osp
 
 from mmengine.config import Config
 from mmengine.config import utils as config_utils
+from mmengine.config.utils import ConfigParsingError
 
 SCOPE = 'mmtnt'
 # mmengine finds a ``pkg::`` package's folder with ``get_installed_path``.
@@ -59,11 +60,13 @@ def load_config(path, cfg_options=None):
                           for k in sorted(config_utils.MODULE2PACKAGE))
         raise ConfigError(
             f'{path}: {err}. Known package scopes: {known}.') from None
+    except ConfigParsingError as err:  # lazy-import config: a missing base
+        raise ConfigError(f'{path}: {err}') from None
     except ModuleNotFoundError as err:
         if err.name != 'pkg_resources':
             raise
         raise ConfigError(
-            f'{path}: mmengine needs pkg_resources for package-scope configs (pkg::), and this environment has none (setuptools>=82 removed it). Install setuptools>=77,<82 (`make setup` does).'  # noqa: E501
+            f'{path}: mmengine needs pkg_resources for package-scope configs (pkg:: bases, lazy-import bases from a package), and this environment has none (setuptools>=82 removed it). Install setuptools>=77,<82 (`make setup` does).'  # noqa: E501
         ) from None
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

@@ -16,6 +16,13 @@ from tests.helpers import ROOT, digits_options
 
 pytestmark = pytest.mark.slow  # end-to-end runs of the tools
 
+READ_LAZY_CONFIG = '''
+from mmengine.config import Config
+from mmtnt.models import TNT
+backbone = Config.fromfile('my_lazy.py').model.backbone
+assert backbone.type is TNT and backbone.arch == 'ti', backbone
+'''
+
 
 def sh(args, **kwargs):
     proc = subprocess.run(
@@ -68,6 +75,8 @@ def test_wheel_holds_the_package_and_its_mim_resources_only(wheel):
                    'mmtnt/.mim/tools/train.py',
                    'mmtnt/.mim/tools/dist_train.sh',
                    'mmtnt/.mim/configs/_base_/default_runtime.py',
+                   'mmtnt/configs/tnt/tnt_s_16xb64_in1k.py',
+                   'mmtnt/configs/_base_/default_runtime.py',
                    'mmtnt/ops/csrc/inner_transformer.cpp'):
         assert needed in names
     assert not any(
@@ -103,6 +112,12 @@ def test_installed_wheel_trains_an_inherited_config_without_the_checkout(
                cwd=project,
                env=env)
     assert where.stdout.startswith(str(env_dir)), where.stdout
+    # The lazy-import configs resolve from the installed package too.
+    (project / 'my_lazy.py').write_text(
+        'from mmengine.config import read_base\n'
+        'with read_base():\n'
+        '    from mmtnt.configs.tnt.tnt_ti_16xb64_in1k import *\n')
+    sh([python, '-c', READ_LAZY_CONFIG], cwd=project, env=env)
     work = str(tmp_path / 'work')
     proc = sh(
         [

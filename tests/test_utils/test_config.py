@@ -77,6 +77,21 @@ def test_missing_package_config_names_the_config_folder(tmp_path):
         '.').endswith('mmdet/.mim/configs')
 
 
+def test_lazy_config_reads_and_a_missing_lazy_base_is_named(tmp_path):
+    child = tmp_path / 'child.py'
+    child.write_text(
+        'from mmengine.config import read_base\n'
+        'with read_base():\n'
+        '    from mmtnt.configs.tnt.tnt_ti_16xb64_in1k import *\n')
+    assert load_config(str(child)).model.backbone.arch == 'ti'
+    child.write_text(child.read_text().replace('_ti_', '_tiny_'))
+    with pytest.raises(ConfigError) as err:
+        load_config(str(child))
+    assert str(err.value).startswith(f'{child}: ')
+    assert 'mmtnt/configs/tnt/tnt_tiny_16xb64_in1k.py not found' in str(
+        err.value)
+
+
 def test_unknown_package_scope_lists_the_known_ones(tmp_path):
     child = tmp_path / 'child.py'
     child.write_text("_base_ = 'mmfoo::bar/baz.py'\n")
