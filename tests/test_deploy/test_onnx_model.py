@@ -1,6 +1,8 @@
 """OnnxModel: the toolbox's post-processing around an onnxruntime graph gives
-the torch model's predictions (here a single-stage detector, mmdet's RetinaNet
-R-18, random weights: the path no mmtnt config test exports)."""
+the torch model's predictions: mmdet's RetinaNet R-18 (single stage, the path
+no mmtnt config exports), Faster R-CNN R-18 (two graphs) and DETR R-18
+(per-image padding), random weights, exported in seconds; the TNT detectors
+take the same paths in the slow tests."""
 import os.path as osp
 
 import mmdet
@@ -15,9 +17,12 @@ from mmtnt.deploy import OnnxModel
 from tests.helpers import DIGITS_CONFIG, ROOT, photos
 from tests.helpers.onnx_checks import unordered_difference
 
-RETINANET = osp.join(
-    osp.dirname(mmdet.__file__), '.mim/configs/retinanet/'
-    'retinanet_r18_fpn_1x_coco.py')
+MMDET_CONFIGS = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs')
+RETINANET = osp.join(MMDET_CONFIGS, 'retinanet',
+                     'retinanet_r18_fpn_1x_coco.py')
+FASTER_RCNN = osp.join(MMDET_CONFIGS, 'faster_rcnn',
+                       'faster-rcnn_r50_fpn_1x_coco.py')
+DETR = osp.join(MMDET_CONFIGS, 'detr', 'detr_r18_8xb2-500e_coco.py')
 
 
 @pytest.fixture(scope='module')
@@ -25,17 +30,43 @@ def retinanet():
     cfg = Config.fromfile(RETINANET)
     cfg.model.backbone.init_cfg = None
     cfg.model.test_cfg.score_thr = 0.  # random weights score below 0.05
+    return random_detector(cfg)
+
+
+def samples(images, valid_hw=None, scale=1.):
+    """One DetDataSample per image; ``valid_hw``: each image's size inside
+    the padded batch (default: all of it); ``scale``: the resize from the
+    original photograph."""
+    hw = tuple(images.shape[-2:])
+    return [
+        DetDataSample(
+            metainfo=dict(
+                img_shape=size,
+                ori_shape=tuple(round(side / scale) for side in size),
+                batch_input_shape=hw,
+                scale_factor=(scale, scale)))
+        for size in valid_hw or [hw] * len(images)
+    ]
+
+
+def same_detections(got, expected):
+    """Equal detections, whatever their order (the boxes to 1e-2 px)."""
+    for ours, theirs in zip(got, expected):
+        ours, theirs = ours.pred_instances, theirs.pred_instances
+        assert len(theirs) > 0 and len(ours) == len(theirs)
+        assert np.allclose(
+            np.sort(ours.scores.numpy()),
+            np.sort(theirs.scores.numpy()),
+            atol=1e-5)
+        assert unordered_difference(ours.bboxes.numpy(),
+                                    theirs.bboxes.numpy()) < 1e-2
+
+
+def random_detector(cfg):
     torch.manual_seed(0)
     model = get_model(cfg)
     model.init_weights()
     return model.eval()
-
-
-def samples(images):
-    hw = tuple(images.shape[-2:])
-    meta = dict(
-        img_shape=hw, ori_shape=hw, batch_input_shape=hw, scale_factor=(1, 1))
-    return [DetDataSample(metainfo=meta) for _ in images]
 
 
 def test_single_stage_detector_predicts_as_in_torch(retinanet, tmp_path):
@@ -48,16 +79,51 @@ def test_single_stage_detector_predicts_as_in_torch(retinanet, tmp_path):
     images = photos((288, 352))[:2]  # not the traced size
     with torch.no_grad():
         expected = retinanet.predict(images, samples(images))
-    got = onnx_model(images, samples(images), mode='predict')
-    for ours, theirs in zip(got, expected):
-        ours, theirs = ours.pred_instances, theirs.pred_instances
-        assert len(theirs) > 0 and len(ours) == len(theirs)
-        assert np.allclose(
-            np.sort(ours.scores.numpy()),
-            np.sort(theirs.scores.numpy()),
-            atol=1e-5)
-        assert unordered_difference(ours.bboxes.numpy(),
-                                    theirs.bboxes.numpy()) < 1e-2
+    same_detections(
+        onnx_model(images, samples(images), mode='predict'), expected)
+
+
+def test_two_stage_detector_predicts_as_in_torch(tmp_path):
+    """Both graphs (backbone + RPN, box head on the proposals) with mmdet's
+    RPN post-processing and ``predict_bbox`` between and after them."""
+    cfg = Config.fromfile(FASTER_RCNN)
+    cfg.model.backbone.update(depth=18, init_cfg=None)
+    cfg.model.neck.in_channels = [64, 128, 256, 512]
+    cfg.model.test_cfg.rcnn.score_thr = 0.
+    model = random_detector(cfg)
+    path = export_onnx(
+        model,
+        str(tmp_path / 'frcnn.onnx'),
+        img_size=(256, 320),
+        dynamic_hw=True)
+    onnx_model = OnnxModel(model, path)
+    # Contiguous: mmcv's RoIAlign in the torch model reads a channels-last
+    # feature map as if it were not (open-mmlab/mmcv#2203).
+    images = photos((288, 352))[:2].contiguous()
+    with torch.no_grad():  # resized by 0.8: boxes rescaled once, at the end
+        expected = model.predict(images, samples(images, scale=0.8))
+    got = onnx_model(images, samples(images, scale=0.8), mode='predict')
+    same_detections(got, expected)
+
+
+def test_detr_predicts_as_in_torch_with_padded_images(tmp_path):
+    """The second image fills only part of the batch: its padding mask comes
+    from its ``img_shape`` in the graph as in mmdet's DETR."""
+    cfg = Config.fromfile(DETR)
+    cfg.model.backbone.init_cfg = None
+    model = random_detector(cfg)
+    path = export_onnx(
+        model,
+        str(tmp_path / 'detr.onnx'),
+        img_size=(256, 320),
+        dynamic_hw=True)
+    onnx_model = OnnxModel(model, path)
+    images = photos((288, 352))[:2]
+    valid_hw = [(288, 352), (224, 300)]
+    with torch.no_grad():
+        expected = model.predict(images, samples(images, valid_hw))
+    got = onnx_model(images, samples(images, valid_hw), mode='predict')
+    same_detections(got, expected)
 
 
 def test_classifier_predicts_as_in_torch_and_refuses_training(tmp_path):

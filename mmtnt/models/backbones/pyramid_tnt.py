@@ -269,7 +269,8 @@ class PyramidTNT(BackboneMixin, BaseBackbone):
         if self.out_type == 'avg_featmap':
             return sentences.mean(dim=1)
         B, _, D = sentences.shape
-        return sentences.transpose(1, 2).reshape(B, D, *grid)
+        # contiguous (B, D, h, w): mmcv's ops read a channels-last view wrongly
+        return sentences.transpose(1, 2).reshape(B, D, *grid).contiguous()
 
     def forward(self, x):
         # sides to multiples of 8, at the bottom and right

@@ -504,7 +504,8 @@ class TNT(BackboneMixin, BaseBackbone):
         if self.out_type == 'avg_featmap':
             return tokens.mean(dim=1)
         B, _, D = tokens.shape
-        return tokens.transpose(1, 2).reshape(B, D, *grid)
+        # contiguous (B, D, h, w): mmcv's ops read a channels-last view wrongly
+        return tokens.transpose(1, 2).reshape(B, D, *grid).contiguous()
 
     def forward(self, x):
         inner, outer, grid = self.embed(x)
