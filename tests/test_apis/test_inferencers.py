@@ -3,9 +3,11 @@ inferencer each task gets, with mmtnt's model (and the overrides) inside."""
 import os.path as osp
 
 import pytest
+from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from mmtnt.apis import get_inferencer
+from mmtnt.utils import load_config
 from tests.helpers import DIGITS_CONFIG, ROOT
 
 
@@ -51,3 +53,12 @@ def test_segmentor_gets_mmsegs_inferencer_with_classes_and_palette_only():
     meta = inferencer.model.dataset_meta
     assert set(meta) == {'classes', 'palette'} and len(meta['classes']) == 150
     assert inferencer.visualizer.dataset_meta is meta
+
+
+def test_config_without_a_default_scope_is_a_classifier():
+    """A config of the user's own that names no scope gets mmpretrain's
+    inferencer (mmtnt's configs name theirs)."""
+    settings = load_config(osp.join(ROOT, DIGITS_CONFIG)).to_dict()
+    del settings['default_scope']
+    inferencer = get_inferencer(Config(settings))
+    assert type(inferencer).__name__ == 'ImageClassificationInferencer'

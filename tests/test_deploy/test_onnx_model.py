@@ -3,6 +3,7 @@ the torch model's predictions: mmdet's RetinaNet R-18 (single stage, the path
 no mmtnt config exports), Faster R-CNN R-18 (two graphs) and DETR R-18
 (per-image padding), random weights, exported in seconds; the TNT detectors
 take the same paths in the slow tests."""
+import copy
 import os.path as osp
 
 import mmdet
@@ -69,41 +70,39 @@ def random_detector(cfg):
     return model.eval()
 
 
-def test_single_stage_detector_predicts_as_in_torch(retinanet, tmp_path):
+def predicts_as_in_torch(model, tmp_path, images, data_samples):
+    """Export ``model`` traced at 256 x 320 with a dynamic size, run
+    ``images`` (another size) through OnnxModel and through the model, and
+    compare the detections."""
     path = export_onnx(
-        retinanet,
-        str(tmp_path / 'retinanet.onnx'),
+        model,
+        str(tmp_path / 'detector.onnx'),
         img_size=(256, 320),
         dynamic_hw=True)
-    onnx_model = OnnxModel(retinanet, path)
-    images = photos((288, 352))[:2]  # not the traced size
-    with torch.no_grad():
-        expected = retinanet.predict(images, samples(images))
-    same_detections(
-        onnx_model(images, samples(images), mode='predict'), expected)
+    with torch.no_grad():  # each fills in the samples it is given
+        expected = model.predict(images, copy.deepcopy(data_samples))
+    got = OnnxModel(model, path)(images, data_samples, mode='predict')
+    same_detections(got, expected)
+
+
+def test_single_stage_detector_predicts_as_in_torch(retinanet, tmp_path):
+    images = photos((288, 352))[:2]
+    predicts_as_in_torch(retinanet, tmp_path, images, samples(images))
 
 
 def test_two_stage_detector_predicts_as_in_torch(tmp_path):
     """Both graphs (backbone + RPN, box head on the proposals) with mmdet's
-    RPN post-processing and ``predict_bbox`` between and after them."""
+    RPN post-processing and ``predict_bbox`` between and after them; the
+    images resized by 0.8, so boxes are rescaled once, at the end."""
     cfg = Config.fromfile(FASTER_RCNN)
     cfg.model.backbone.update(depth=18, init_cfg=None)
     cfg.model.neck.in_channels = [64, 128, 256, 512]
     cfg.model.test_cfg.rcnn.score_thr = 0.
-    model = random_detector(cfg)
-    path = export_onnx(
-        model,
-        str(tmp_path / 'frcnn.onnx'),
-        img_size=(256, 320),
-        dynamic_hw=True)
-    onnx_model = OnnxModel(model, path)
     # Contiguous: mmcv's RoIAlign in the torch model reads a channels-last
     # feature map as if it were not (open-mmlab/mmcv#2203).
     images = photos((288, 352))[:2].contiguous()
-    with torch.no_grad():  # resized by 0.8: boxes rescaled once, at the end
-        expected = model.predict(images, samples(images, scale=0.8))
-    got = onnx_model(images, samples(images, scale=0.8), mode='predict')
-    same_detections(got, expected)
+    predicts_as_in_torch(
+        random_detector(cfg), tmp_path, images, samples(images, scale=0.8))
 
 
 def test_detr_predicts_as_in_torch_with_padded_images(tmp_path):
@@ -111,19 +110,10 @@ def test_detr_predicts_as_in_torch_with_padded_images(tmp_path):
     from its ``img_shape`` in the graph as in mmdet's DETR."""
     cfg = Config.fromfile(DETR)
     cfg.model.backbone.init_cfg = None
-    model = random_detector(cfg)
-    path = export_onnx(
-        model,
-        str(tmp_path / 'detr.onnx'),
-        img_size=(256, 320),
-        dynamic_hw=True)
-    onnx_model = OnnxModel(model, path)
     images = photos((288, 352))[:2]
     valid_hw = [(288, 352), (224, 300)]
-    with torch.no_grad():
-        expected = model.predict(images, samples(images, valid_hw))
-    got = onnx_model(images, samples(images, valid_hw), mode='predict')
-    same_detections(got, expected)
+    predicts_as_in_torch(
+        random_detector(cfg), tmp_path, images, samples(images, valid_hw))
 
 
 def test_classifier_predicts_as_in_torch_and_refuses_training(tmp_path):
